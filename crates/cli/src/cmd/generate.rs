@@ -1,0 +1,76 @@
+//! `signals generate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use signals_generate::{GenConfig, PlantedChange, generate};
+
+/// Arguments of `signals generate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Number of sessions.
+    #[arg(long, default_value_t = 300)]
+    sessions: u64,
+    /// Number of days they spread over.
+    #[arg(long, default_value_t = 14)]
+    days: u32,
+    /// RNG seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// First day (YYYY-MM-DD).
+    #[arg(long, default_value = "2026-11-01")]
+    start: String,
+    /// Output directory (one JSONL file per day, plus labels.jsonl).
+    #[arg(long)]
+    out: PathBuf,
+    /// Planted change after a version bump, as TYPE@VERSION*FACTOR
+    /// (default: rephrasing_cascade@1.6.0*0.4); `none` plants nothing.
+    #[arg(long)]
+    change: Option<String>,
+}
+
+/// Run `signals generate`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut cfg = GenConfig::new(&args.out);
+    cfg.sessions = args.sessions;
+    cfg.days = args.days;
+    cfg.seed = args.seed;
+    cfg.start = signals_lake::parse_date(&args.start)?;
+    if let Some(c) = args.change {
+        cfg.change = if c == "none" {
+            None
+        } else {
+            Some(parse_change(&c)?)
+        };
+    }
+    let r = generate(&cfg).context("generating sessions")?;
+    println!(
+        "wrote {} sessions ({} events, {} long, {} without friction) to {}",
+        r.sessions,
+        r.events,
+        r.long_sessions,
+        r.clean_sessions,
+        args.out.display()
+    );
+    for (t, n) in &r.by_type {
+        println!("  {t:<20} {n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_change(s: &str) -> anyhow::Result<PlantedChange> {
+    let Some((friction, rest)) = s.split_once('@') else {
+        bail!("--change {s:?}: expected TYPE@VERSION*FACTOR, e.g. rephrasing_cascade@1.6.0*0.4");
+    };
+    let Some((version, factor)) = rest.split_once('*') else {
+        bail!("--change {s:?}: expected TYPE@VERSION*FACTOR, e.g. rephrasing_cascade@1.6.0*0.4");
+    };
+    Ok(PlantedChange {
+        friction: friction.into(),
+        version: version.into(),
+        factor: factor
+            .parse()
+            .with_context(|| format!("--change {s:?}: factor {factor:?} is not a number"))?,
+    })
+}

@@ -1,0 +1,96 @@
+//! `signals ingest`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use signals_ingest::{IngestOptions, ingest, input};
+
+/// Arguments of `signals ingest`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files, directories, globs (quoted), or `-` for stdin; gzip/zstd are detected.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Input format: `auto` detects it per file.
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run `signals ingest`.
+pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
+    let lake = super::open_lake(lake)?;
+    let inputs = input::expand(&args.inputs)?;
+    let opts = IngestOptions {
+        format: Some(args.format),
+        progress: std::io::stderr().is_terminal(),
+        ..Default::default()
+    };
+    let report = ingest(&lake, inputs, &opts)
+        .await
+        .with_context(|| format!("ingesting into {}", lake.url()))?;
+    if args.json {
+        let v = serde_json::json!({
+            "files": report.files,
+            "formats": report.formats,
+            "unrecognized_files": report.unrecognized,
+            "lines_read": report.counts.lines,
+            "events": report.counts.events,
+            "sessions": report.sessions,
+            "quarantined": report.counts.quarantined,
+            "skipped_records": report.counts.skipped,
+            "partitions": report.dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            "events_in_partitions": report.events_in_partitions,
+            "sessions_in_partitions": report.sessions_in_partitions,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "read {} files ({}), {} lines: {} events in {} sessions, {} quarantined",
+            report.files,
+            report
+                .formats
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            report.counts.lines,
+            report.counts.events,
+            report.sessions,
+            report.counts.quarantined,
+        );
+        if !report.counts.skipped.is_empty() {
+            let s: Vec<String> = report
+                .counts
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            println!("skipped records of unmapped types: {}", s.join(", "));
+        }
+        for f in &report.unrecognized {
+            eprintln!("warning: {f}: format not recognised, not read (use --format to force one)");
+        }
+        if let (Some(first), Some(last)) = (report.dates.first(), report.dates.last()) {
+            println!(
+                "wrote {} date partitions ({first} .. {last}): {} events, {} sessions in them",
+                report.dates.len(),
+                report.events_in_partitions,
+                report.sessions_in_partitions
+            );
+        }
+        if report.counts.quarantined > 0 {
+            println!(
+                "see the bad lines with: signals sql \"SELECT source_file, source_line, reason FROM quarantine ORDER BY source_file, source_line\""
+            );
+        }
+    }
+    if report.counts.events == 0 {
+        eprintln!("error: nothing could be read from the inputs");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,224 @@
+//! `signals sql`: queries over the lake, from the command line, a file, or a shell.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use arrow::array::RecordBatch;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParser;
+
+/// Output format of query results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Parquet (needs --output, or stdout redirected to a file).
+    Parquet,
+}
+
+/// Arguments of `signals sql`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The SQL to run; omit it (and -f) for an interactive shell.
+    query: Option<String>,
+    /// Run the statements of a file.
+    #[arg(short = 'f', long = "file", conflicts_with = "query")]
+    file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write results to this file instead of stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// Run `signals sql`.
+pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
+    let lake = super::open_lake(lake)?;
+    let ctx = lake.session_context().await?;
+    let sql = match (&args.query, &args.file) {
+        (Some(q), _) => q.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .with_context(|| format!("reading {}", f.display()))?,
+        (None, None) => return shell(&ctx, args.format).await,
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => {
+            if args.format == Format::Parquet && std::io::stdout().is_terminal() {
+                bail!("--format parquet writes binary: give --output FILE or redirect stdout");
+            }
+            Box::new(std::io::stdout().lock())
+        }
+    };
+    match run_statements(&ctx, &sql, args.format, &mut out).await {
+        Ok(()) => {
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Run every statement of `sql`, writing each result. Errors carry the failing SQL.
+pub async fn run_statements(
+    ctx: &SessionContext,
+    sql: &str,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let statements = DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("error: {e}\n  in: {}", sql.trim()))?;
+    for statement in statements {
+        let text = statement.to_string();
+        let plan = ctx
+            .state()
+            .statement_to_plan(statement)
+            .await
+            .map_err(|e| anyhow::anyhow!("error: {e}\n  in: {text}"))?;
+        let batches = ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| anyhow::anyhow!("error: {e}\n  in: {text}"))?
+            .collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("error: {e}\n  in: {text}"))?;
+        write_batches(&batches, format, out)?;
+    }
+    Ok(())
+}
+
+/// Write query results in `format`.
+pub fn write_batches(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Table => {
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                let cols: Vec<String> = batches
+                    .first()
+                    .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+                    .unwrap_or_default();
+                writeln!(out, "(0 rows{})", if cols.is_empty() { String::new() } else { format!(": {}", cols.join(", ")) })?;
+            } else {
+                writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
+                let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+                writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
+            }
+        }
+        Format::Csv => {
+            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            for b in batches {
+                w.write(b)?;
+            }
+        }
+        Format::Json => {
+            let mut w = arrow::json::ArrayWriter::new(out);
+            for b in batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            let out = w.into_inner();
+            writeln!(out)?;
+        }
+        Format::Ndjson => {
+            let mut w = arrow::json::LineDelimitedWriter::new(out);
+            for b in batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+        Format::Parquet => {
+            let Some(schema) = batches.first().map(RecordBatch::schema) else {
+                bail!("the query returned no schema to write as Parquet");
+            };
+            let mut buf = Vec::new();
+            let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, schema, None)?;
+            for b in batches {
+                w.write(b)?;
+            }
+            w.close()?;
+            out.write_all(&buf)?;
+        }
+    }
+    Ok(())
+}
+
+const HELP: &str = "\\q quit   \\d list tables   \\d TABLE describe a table   \\? this help
+statements end with ';' and may span lines; SHOW TABLES and DESCRIBE t work too";
+
+async fn shell(ctx: &SessionContext, format: Format) -> anyhow::Result<ExitCode> {
+    let mut rl = rustyline::DefaultEditor::new()?;
+    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".signals_history"));
+    if let Some(h) = &history {
+        let _ = rl.load_history(h);
+    }
+    println!("signals sql shell. {HELP}");
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { "signals> " } else { "     ... " };
+        let line = match rl.readline(prompt) {
+            Ok(l) => l,
+            Err(rustyline::error::ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
+            }
+            Err(rustyline::error::ReadlineError::Eof) => break,
+            Err(e) => return Err(e.into()),
+        };
+        let trimmed = line.trim();
+        if buffer.is_empty() && trimmed.starts_with('\\') {
+            let _ = rl.add_history_entry(trimmed);
+            let mut parts = trimmed.split_whitespace();
+            let sql = match (parts.next(), parts.next()) {
+                (Some("\\q"), _) => break,
+                (Some("\\?"), _) => {
+                    println!("{HELP}");
+                    continue;
+                }
+                (Some("\\d"), None) => "SHOW TABLES".to_string(),
+                (Some("\\d"), Some(t)) => format!("DESCRIBE {t}"),
+                _ => {
+                    println!("unknown command {trimmed}; \\? for help");
+                    continue;
+                }
+            };
+            run_interactive(ctx, &sql, format).await;
+            continue;
+        }
+        if matches!(trimmed, "quit" | "exit") && buffer.is_empty() {
+            break;
+        }
+        buffer.push_str(&line);
+        buffer.push('\n');
+        if trimmed.ends_with(';') {
+            let sql = std::mem::take(&mut buffer);
+            let _ = rl.add_history_entry(sql.trim());
+            run_interactive(ctx, &sql, format).await;
+        }
+    }
+    if let Some(h) = &history {
+        let _ = rl.save_history(h);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_interactive(ctx: &SessionContext, sql: &str, format: Format) {
+    let started = Instant::now();
+    let mut out = std::io::stdout().lock();
+    match run_statements(ctx, sql, format, &mut out).await {
+        Ok(()) => println!("{:.3}s", started.elapsed().as_secs_f64()),
+        Err(e) => eprintln!("{e}"),
+    }
+}

@@ -1,0 +1,54 @@
+//! `signals`: the agent-signals command line.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// agent-signals: find where users struggle with your coding agent, from its sessions.
+#[derive(Debug, Parser)]
+#[command(name = "signals", version, about, long_about = None)]
+struct Cli {
+    /// The lake: a path, file://, memory://, s3://bucket/prefix, gs://... or az://...
+    #[arg(long, global = true, env = "SIGNALS_LAKE", default_value = signals_lake::DEFAULT_LAKE)]
+    lake: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ingest session logs into the lake (files, directories, globs, `-` for stdin).
+    Ingest(cmd::ingest::Args),
+    /// Run SQL over the lake: a query, a file (-f), or an interactive shell.
+    Sql(cmd::sql::Args),
+    /// Generate realistic synthetic sessions and their ground-truth labels.
+    Generate(cmd::generate::Args),
+    /// List the lake's tables, or print the data dictionary.
+    Tables(cmd::tables::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Ingest(a) => cmd::ingest::run(&cli.lake, a).await,
+            Command::Sql(a) => cmd::sql::run(&cli.lake, a).await,
+            Command::Generate(a) => cmd::generate::run(a),
+            Command::Tables(a) => cmd::tables::run(&cli.lake, a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

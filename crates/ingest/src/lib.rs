@@ -1,0 +1,61 @@
+//! Ingest: read session logs (the interchange format, and the logs coding agents
+//! write) into the lake's `events`, `sessions` and `quarantine` tables.
+
+pub mod format;
+pub mod ingest;
+pub mod input;
+pub mod interchange;
+pub mod model;
+pub mod stage;
+
+pub use ingest::{IngestOptions, IngestReport, ingest};
+
+/// Errors of the ingest crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input that cannot be found or opened.
+    #[error("{path}: {reason}")]
+    Input {
+        /// The path or pattern as given.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A read failure inside a file (e.g. a corrupt compressed stream).
+    #[error("read error at line {line}: {source}")]
+    Read {
+        /// Line being read.
+        line: i64,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `--format` names no known format.
+    #[error("unknown format {name:?}; known formats: auto, {known}")]
+    UnknownFormat {
+        /// Name given.
+        name: String,
+        /// Known names.
+        known: String,
+    },
+    /// Lake failure.
+    #[error(transparent)]
+    Lake(#[from] signals_lake::Error),
+    /// DataFusion failure.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    /// Arrow failure.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// Parquet failure (staging).
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// Local I/O failure (staging).
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// A broken invariant.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Result alias of the ingest crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

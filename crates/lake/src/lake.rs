@@ -1,0 +1,346 @@
+//! A lake: a URL naming an object store prefix, holding Hive-partitioned Parquet tables.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::compute::cast;
+use chrono::NaiveDate;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::AsyncArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use url::Url;
+
+use crate::schema::{DATE_COLUMN, TableDef, all_tables};
+use crate::{Error, Result};
+
+/// The file name of a partition's single data object.
+pub const PART_FILE: &str = "part-00000.parquet";
+
+/// Environment variable naming the lake, used by every command.
+pub const LAKE_ENV: &str = "SIGNALS_LAKE";
+
+/// Default lake location, relative to the working directory.
+pub const DEFAULT_LAKE: &str = "./data/lake";
+
+/// A lake of Parquet tables in an object store.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    url: Url,
+    store: Arc<dyn ObjectStore>,
+    root: Path,
+}
+
+impl Lake {
+    /// Open a lake from a URL: a plain path, `file://`, `memory://`, `s3://bucket/prefix`,
+    /// `gs://bucket/prefix` or `az://container/prefix` (also `abfs(s)://`). Cloud
+    /// credentials and endpoints come from the usual environment variables
+    /// (`AWS_*`, `GOOGLE_*`, `AZURE_*`).
+    pub fn open(location: &str) -> Result<Self> {
+        Self::open_with(location, std::iter::empty::<(String, String)>())
+    }
+
+    /// Like [`Lake::open`], with object store options (e.g. `aws_endpoint`,
+    /// `aws_allow_http`) on top of those from the environment.
+    pub fn open_with(
+        location: &str,
+        options: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
+        let options: Vec<(String, String)> = options.into_iter().collect();
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: location.to_string(),
+            reason,
+        };
+        let location = location.trim();
+        if location.is_empty() {
+            return Err(invalid("empty".into()));
+        }
+        let has_scheme = location.contains("://");
+        if !has_scheme || location.starts_with("file://") {
+            let raw = location.strip_prefix("file://").unwrap_or(location);
+            let abs = std::path::absolute(raw).map_err(|e| invalid(e.to_string()))?;
+            let url = Url::from_directory_path(&abs)
+                .map_err(|_| invalid("not an absolute path".into()))?;
+            let root = Path::from_absolute_path(&abs).map_err(|e| invalid(e.to_string()))?;
+            return Ok(Self {
+                url,
+                store: Arc::new(LocalFileSystem::new()),
+                root,
+            });
+        }
+        let mut url = Url::parse(location).map_err(|e| invalid(e.to_string()))?;
+        if !url.path().ends_with('/') {
+            let p = format!("{}/", url.path());
+            url.set_path(&p);
+        }
+        let root = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
+        let store: Arc<dyn ObjectStore> = match url.scheme() {
+            "memory" => Arc::new(InMemory::new()),
+            "s3" | "s3a" => {
+                let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(url.as_str());
+                for (k, v) in &options {
+                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                }
+                Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
+            }
+            "gs" => {
+                let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                    .with_url(url.as_str());
+                for (k, v) in &options {
+                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                }
+                Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
+            }
+            "az" | "abfs" | "abfss" | "azure" => {
+                let mut b = object_store::azure::MicrosoftAzureBuilder::from_env()
+                    .with_url(url.as_str());
+                for (k, v) in &options {
+                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                }
+                Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
+            }
+            other => {
+                return Err(invalid(format!(
+                    "unsupported scheme {other:?}; use a path, file://, memory://, s3://, gs:// or az://"
+                )));
+            }
+        };
+        Ok(Self { url, store, root })
+    }
+
+    /// Open a lake on an existing object store (tests, embedding).
+    pub fn with_store(url: Url, store: Arc<dyn ObjectStore>) -> Result<Self> {
+        let root = Path::from_url_path(url.path()).map_err(|e| Error::InvalidUrl {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self { url, store, root })
+    }
+
+    /// The lake's root URL (always ends with `/`).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The object store behind the lake.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Object path of `rel` below the lake root.
+    pub fn path(&self, rel: &str) -> Path {
+        let mut p = self.root.clone();
+        for part in rel.split('/').filter(|s| !s.is_empty()) {
+            p = p.join(part);
+        }
+        p
+    }
+
+    /// Object path of a table partition's data file.
+    pub fn partition_file(&self, table: &str, date: NaiveDate) -> Path {
+        self.path(&format!("{table}/{DATE_COLUMN}={date}/{PART_FILE}"))
+    }
+
+    /// URL of a table directory, as DataFusion lists it.
+    pub fn table_url(&self, table: &str) -> Result<ListingTableUrl> {
+        let u = self.url.join(&format!("{table}/")).map_err(|e| Error::InvalidUrl {
+            url: self.url.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(ListingTableUrl::parse(u.as_str())?)
+    }
+
+    /// Dates that have a partition of `table`, sorted.
+    pub async fn partitions(&self, table: &str) -> Result<Vec<NaiveDate>> {
+        let prefix = self.path(table);
+        let listing = match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(l) => l,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut dates: Vec<NaiveDate> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename())
+            .filter_map(|name| name.strip_prefix(&format!("{DATE_COLUMN}=")))
+            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .collect();
+        dates.sort();
+        Ok(dates)
+    }
+
+    /// Replace the partition `date` of `table` with the batches of `stream`.
+    ///
+    /// The partition is one object written by a single atomic PUT, or by a multipart
+    /// upload that the store commits atomically on completion, so readers see either
+    /// the old partition or the new one, never a mix, and writing the same partition
+    /// twice replaces it. Returns the number of rows written. An empty stream writes an
+    /// empty partition (which still replaces what was there).
+    pub async fn write_partition(
+        &self,
+        table: &TableDef,
+        date: NaiveDate,
+        mut stream: SendableRecordBatchStream,
+    ) -> Result<u64> {
+        let schema = table.file_schema();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(256 * 1024))
+            .set_created_by(format!("agent-signals {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        // BufWriter does one PUT for small files and a multipart upload for large ones;
+        // both become visible atomically when the writer is closed.
+        let object = object_store::buffered::BufWriter::new(
+            Arc::clone(&self.store),
+            self.partition_file(table.name, date),
+        );
+        let mut writer = AsyncArrowWriter::try_new(object, Arc::clone(&schema), Some(props))?;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.next().await {
+            let batch = conform(table, &batch?)?;
+            rows += batch.num_rows() as u64;
+            writer.write(&batch).await?;
+        }
+        writer.close().await?;
+        Ok(rows)
+    }
+
+    /// Replace a partition with in-memory batches (see [`Lake::write_partition`]).
+    pub async fn write_partition_batches(
+        &self,
+        table: &TableDef,
+        date: NaiveDate,
+        batches: Vec<RecordBatch>,
+    ) -> Result<u64> {
+        let schema = batches
+            .first()
+            .map(|b| b.schema())
+            .unwrap_or_else(|| table.file_schema());
+        let stream = futures::stream::iter(batches.into_iter().map(Ok));
+        let stream = Box::pin(
+            datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, stream),
+        );
+        self.write_partition(table, date, stream).await
+    }
+
+    /// Remove a partition (no error when it does not exist).
+    pub async fn delete_partition(&self, table: &str, date: NaiveDate) -> Result<()> {
+        match self.store.delete(&self.partition_file(table, date)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A DataFusion session with the lake's object store and every lake table registered.
+    ///
+    /// Tables are listing tables over `<table>/date=*/`; filters on `date` prune
+    /// partitions before any file is opened.
+    pub async fn session_context(&self) -> Result<SessionContext> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        // The lake's partitions are rewritten in place: a cached file listing (on by
+        // default, with no expiry) would serve stale sizes, so listing is never cached.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_list_cache_limit(0)
+            .with_file_statistics_cache_limit(0)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        self.register(&ctx)?;
+        for def in all_tables() {
+            self.register_table(&ctx, &def)?;
+        }
+        Ok(ctx)
+    }
+
+    /// Register the lake's object store with a DataFusion session.
+    pub fn register(&self, ctx: &SessionContext) -> Result<()> {
+        let base = Url::parse(&format!(
+            "{}://{}",
+            self.url.scheme(),
+            self.url.host_str().unwrap_or("")
+        ))
+        .map_err(|e| Error::InvalidUrl {
+            url: self.url.to_string(),
+            reason: e.to_string(),
+        })?;
+        ctx.register_object_store(&base, Arc::clone(&self.store));
+        Ok(())
+    }
+
+    /// Register one table as a listing table (replacing a previous registration).
+    pub fn register_table(&self, ctx: &SessionContext, def: &TableDef) -> Result<()> {
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![(
+                DATE_COLUMN.to_string(),
+                arrow::datatypes::DataType::Utf8,
+            )]);
+        let config = ListingTableConfig::new(self.table_url(def.name)?)
+            .with_listing_options(options)
+            .with_schema(def.file_schema());
+        let table = ListingTable::try_new(config)?;
+        ctx.deregister_table(def.name)?;
+        ctx.register_table(def.name, Arc::new(table))?;
+        Ok(())
+    }
+}
+
+/// Make a batch match a table's file schema: columns by name, cast where the type
+/// differs (e.g. `Utf8View` from a query), nulls for missing nullable columns.
+pub fn conform(table: &TableDef, batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = table.file_schema();
+    let in_schema = batch.schema();
+    for f in in_schema.fields() {
+        if f.name() != DATE_COLUMN && schema.field_with_name(f.name()).is_err() {
+            return Err(Error::SchemaMismatch {
+                table: table.name.into(),
+                reason: format!("column {:?} is not in the table", f.name()),
+            });
+        }
+    }
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let array = match in_schema.index_of(field.name()) {
+            Ok(i) => {
+                let a = batch.column(i);
+                if a.data_type() == field.data_type() {
+                    Arc::clone(a)
+                } else {
+                    cast(a, field.data_type())?
+                }
+            }
+            Err(_) if field.is_nullable() => new_null_array(field.data_type(), batch.num_rows()),
+            Err(_) => {
+                return Err(Error::SchemaMismatch {
+                    table: table.name.into(),
+                    reason: format!("required column {:?} is missing", field.name()),
+                });
+            }
+        };
+        if !field.is_nullable() && array.null_count() > 0 {
+            return Err(Error::SchemaMismatch {
+                table: table.name.into(),
+                reason: format!("column {:?} has nulls but is required", field.name()),
+            });
+        }
+        columns.push(array);
+    }
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// Parse a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidDate(s.into()))
+}

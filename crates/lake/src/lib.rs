@@ -1,0 +1,17 @@
+//! The agent-signals lake: Hive-partitioned Parquet tables in an object store
+//! (local disk, memory, S3, GCS, Azure), with one documented Arrow schema per table,
+//! atomic partition replacement, leases, and a DataFusion session over all of it.
+
+mod error;
+mod lake;
+mod lease;
+pub mod schema;
+
+pub use error::{Error, ErrorClass, Result};
+pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date};
+pub use lease::{Lease, LeaseRecord, holder_id};
+
+pub use datafusion;
+
+#[cfg(feature = "test-s3")]
+pub mod testing;

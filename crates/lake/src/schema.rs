@@ -1,0 +1,210 @@
+//! Every lake table's Arrow schema and column documentation, in one place.
+//!
+//! `sql/README.md` (the analysts' data dictionary) is generated from these
+//! definitions by `signals tables --markdown`, and a test keeps the two in sync.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+/// Name of the Hive partition column every table is partitioned by.
+pub const DATE_COLUMN: &str = "date";
+
+/// One column of a lake table.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Column name.
+    pub name: &'static str,
+    /// Arrow type.
+    pub data_type: DataType,
+    /// Whether nulls are allowed.
+    pub nullable: bool,
+    /// Meaning and unit, for the data dictionary.
+    pub doc: &'static str,
+}
+
+/// A lake table: its name, meaning and columns (without the `date` partition column).
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    /// Table name, also its directory under the lake root.
+    pub name: &'static str,
+    /// What one row is.
+    pub doc: &'static str,
+    /// What the `date` partition means for this table.
+    pub date_doc: &'static str,
+    /// Columns stored in the Parquet files.
+    pub columns: Vec<Column>,
+}
+
+impl TableDef {
+    /// Arrow schema of the Parquet files (the `date` partition column is not stored in files).
+    pub fn file_schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|c| Field::new(c.name, c.data_type.clone(), c.nullable))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Schema as seen through SQL: the file columns plus `date`.
+    pub fn table_schema(&self) -> SchemaRef {
+        let mut fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| Field::new(c.name, c.data_type.clone(), c.nullable))
+            .collect();
+        fields.push(Field::new(DATE_COLUMN, DataType::Utf8, false));
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The data-dictionary section of this table, as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut s = format!("### `{}`\n\n{}\n\n", self.name, self.doc);
+        s.push_str("| column | type | null | meaning |\n|---|---|---|---|\n");
+        for c in &self.columns {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.name,
+                type_name(&c.data_type),
+                if c.nullable { "yes" } else { "no" },
+                c.doc
+            ));
+        }
+        s.push_str(&format!(
+            "| `{}` | string (partition) | no | {} |\n",
+            DATE_COLUMN, self.date_doc
+        ));
+        s
+    }
+}
+
+fn type_name(t: &DataType) -> &'static str {
+    match t {
+        DataType::Utf8 => "string",
+        DataType::Int64 => "int64",
+        DataType::Int32 => "int32",
+        DataType::Float64 => "float64",
+        DataType::Boolean => "bool",
+        DataType::Timestamp(_, _) => "timestamp (µs, UTC)",
+        _ => "other",
+    }
+}
+
+fn col(name: &'static str, data_type: DataType, nullable: bool, doc: &'static str) -> Column {
+    Column {
+        name,
+        data_type,
+        nullable,
+        doc,
+    }
+}
+
+/// The timestamp type used by every table: microseconds, UTC.
+pub fn ts_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn s(name: &'static str, doc: &'static str) -> Column {
+    col(name, DataType::Utf8, true, doc)
+}
+
+/// `events`: one row per event of the interchange format.
+pub fn events() -> TableDef {
+    TableDef {
+        name: "events",
+        doc: "One row per session event, in the interchange format of `spec/session-events.md`, whatever agent log it came from. Rows of a partition are sorted by `session_id`, `seq`.",
+        date_doc: "UTC date of the session's earliest event (all events of a session share its date)",
+        columns: vec![
+            col("session_id", DataType::Utf8, false, "stable id of the session"),
+            col("seq", DataType::Int64, false, "position in the session (from the input, or line order within the session when absent)"),
+            col("ts", ts_type(), true, "when it happened (the previous event's time when the input has none)"),
+            col("kind", DataType::Utf8, false, "`session_start`, `user_message`, `message_edit`, `assistant_message`, `tool_call`, `tool_result`, `context_add`, `context_remove`, `interrupt`, `error`, `session_end`, `slash_command`, or `other` (original kind in `attrs.kind`)"),
+            s("agent", "agent product (session_start)"),
+            s("agent_version", "agent version (session_start)"),
+            s("model", "model name (session_start)"),
+            s("user", "pseudonymous user id (session_start)"),
+            s("repo", "pseudonymous repository id (session_start)"),
+            s("text", "message text (user_message, message_edit, assistant_message, slash_command)"),
+            col("edits_seq", DataType::Int64, true, "seq of the edited user message (message_edit)"),
+            s("call_id", "tool call id linking tool_call and tool_result"),
+            s("tool", "tool name (tool_call)"),
+            s("args", "tool arguments as a JSON object (tool_call)"),
+            s("status", "`ok`/`error`/`rejected`/`cancelled` (tool_result); `completed`/`abandoned`/`unknown` (session_end)"),
+            s("output", "tool output text (tool_result)"),
+            s("path", "file path (context_add, context_remove)"),
+            s("error_type", "error class (error)"),
+            s("message", "error message (error)"),
+            s("attrs", "JSON object of every field the interchange format has no column for (agent-specific fields); null when none"),
+            col("source_format", DataType::Utf8, false, "input format the event came from (`interchange`, `claude_code`, `codex`, ...)"),
+            col("source_file", DataType::Utf8, false, "input file (`-` for stdin)"),
+            col("source_line", DataType::Int64, false, "1-based line (or record) number in the input file"),
+            col("ingested_at", ts_type(), false, "when `signals ingest` wrote the row"),
+        ],
+    }
+}
+
+/// `sessions`: one row per session, derived from `events` by `sql/ingest/sessions.sql`.
+pub fn sessions() -> TableDef {
+    TableDef {
+        name: "sessions",
+        doc: "One row per session, derived from `events` by `sql/ingest/sessions.sql` each time a partition is written.",
+        date_doc: "UTC date of the session's earliest event",
+        columns: vec![
+            col("session_id", DataType::Utf8, false, "stable id of the session"),
+            s("agent", "agent product"),
+            s("agent_version", "agent version"),
+            s("model", "model name"),
+            s("user", "pseudonymous user id"),
+            s("repo", "pseudonymous repository id"),
+            col("started_at", ts_type(), true, "earliest event time"),
+            col("ended_at", ts_type(), true, "latest event time"),
+            col("duration_s", DataType::Float64, true, "ended_at - started_at, seconds"),
+            col("event_count", DataType::Int64, false, "number of events"),
+            col("step_count", DataType::Int64, false, "agentic steps: number of `tool_call` events"),
+            col("user_message_count", DataType::Int64, false, "number of `user_message` and `message_edit` events"),
+            col("tool_error_count", DataType::Int64, false, "`tool_result` with status `error` plus `error` events"),
+            col("rejected_tool_count", DataType::Int64, false, "`tool_result` with status `rejected` or `cancelled`"),
+            col("interrupt_count", DataType::Int64, false, "number of `interrupt` events"),
+            s("end_status", "status of the `session_end` event; null when the session has none"),
+            col("source_format", DataType::Utf8, false, "input format of the session's events"),
+            col("ingested_at", ts_type(), false, "when the session's partition was last written"),
+        ],
+    }
+}
+
+/// `quarantine`: input lines that could not be ingested.
+pub fn quarantine() -> TableDef {
+    TableDef {
+        name: "quarantine",
+        doc: "Input lines that could not be read as events, with the reason; nothing is dropped silently.",
+        date_doc: "UTC date of the ingest that met the line",
+        columns: vec![
+            col("source_file", DataType::Utf8, false, "input file (`-` for stdin)"),
+            col("source_line", DataType::Int64, false, "1-based line number in the input file"),
+            col("source_format", DataType::Utf8, false, "format the line was read as"),
+            col("reason", DataType::Utf8, false, "why the line was quarantined (what to fix)"),
+            col("raw", DataType::Utf8, false, "the line as read (lossy UTF-8, cut at 16 KiB)"),
+            col("ingested_at", ts_type(), false, "when the line was quarantined"),
+        ],
+    }
+}
+
+/// Every table the lake defines, in data-dictionary order.
+pub fn all_tables() -> Vec<TableDef> {
+    vec![sessions(), events(), quarantine()]
+}
+
+/// Look up a table definition by name.
+pub fn table(name: &str) -> Option<TableDef> {
+    all_tables().into_iter().find(|t| t.name == name)
+}
+
+/// The whole data dictionary (the generated part of `sql/README.md`).
+pub fn data_dictionary_markdown() -> String {
+    all_tables()
+        .iter()
+        .map(TableDef::markdown)
+        .collect::<Vec<_>>()
+        .join("\n")
+}

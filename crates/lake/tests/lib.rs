@@ -1,0 +1,259 @@
+//! Integration tests of the lake, run against the local, in-memory and S3 (s3s-fs over
+//! HTTP on loopback) backends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, StringViewArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use chrono::NaiveDate;
+use object_store::ObjectStoreExt;
+use signals_lake::testing::S3TestServer;
+use signals_lake::{Error, Lake, schema};
+
+fn date(s: &str) -> NaiveDate {
+    signals_lake::parse_date(s).unwrap()
+}
+
+/// A quarantine batch with `n` rows whose lines are `base..base+n`.
+fn quarantine_rows(n: usize, base: i64) -> RecordBatch {
+    let def = schema::quarantine();
+    let ts = arrow::array::TimestampMicrosecondArray::from(vec![1_700_000_000_000_000i64; n])
+        .with_timezone("UTC");
+    RecordBatch::try_new(
+        def.file_schema(),
+        vec![
+            Arc::new(StringArray::from(vec!["in.jsonl"; n])),
+            Arc::new(Int64Array::from_iter_values((0..n as i64).map(|i| base + i))),
+            Arc::new(StringArray::from(vec!["interchange"; n])),
+            Arc::new(StringArray::from(vec!["not valid JSON"; n])),
+            Arc::new(StringArray::from(vec!["{oops"; n])),
+            Arc::new(ts),
+        ],
+    )
+    .unwrap()
+}
+
+async fn count(lake: &Lake, sql: &str) -> i64 {
+    let ctx = lake.session_context().await.unwrap();
+    let b = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    b[0].column(0).as_primitive::<arrow::datatypes::Int64Type>().value(0)
+}
+
+async fn roundtrip_and_replace(lake: Lake) {
+    let def = schema::quarantine();
+    let d1 = date("2026-11-20");
+    let d2 = date("2026-11-21");
+    assert_eq!(lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)]).await.unwrap(), 5);
+    assert_eq!(lake.write_partition_batches(&def, d2, vec![quarantine_rows(3, 1)]).await.unwrap(), 3);
+    assert_eq!(lake.partitions("quarantine").await.unwrap(), vec![d1, d2]);
+
+    // Values survive the round trip through Parquet and SQL.
+    let ctx = lake.session_context().await.unwrap();
+    let got = ctx
+        .sql("SELECT source_file, source_line, reason, raw, date FROM quarantine WHERE date = '2026-11-20' ORDER BY source_line")
+        .await.unwrap().collect().await.unwrap();
+    let got = &got[0];
+    assert_eq!(got.num_rows(), 5);
+    let lines = got.column(1).as_primitive::<arrow::datatypes::Int64Type>();
+    assert_eq!(lines.values().to_vec(), vec![1, 2, 3, 4, 5]);
+    let col = |i: usize| arrow::compute::cast(got.column(i), &DataType::Utf8).unwrap();
+    assert_eq!(col(0).as_string::<i32>().value(0), "in.jsonl");
+    assert_eq!(col(3).as_string::<i32>().value(4), "{oops");
+    assert_eq!(col(4).as_string::<i32>().value(0), "2026-11-20");
+
+    // Writing the same partition again replaces it, never duplicates.
+    lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)]).await.unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 8);
+    lake.write_partition_batches(&def, d1, vec![quarantine_rows(2, 10)]).await.unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 5);
+    assert_eq!(count(&lake, "SELECT min(source_line) FROM quarantine WHERE date = '2026-11-20'").await, 10);
+
+    // An empty write replaces with an empty partition.
+    lake.write_partition_batches(&def, d1, vec![]).await.unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 3);
+
+    // One object per partition.
+    use futures::TryStreamExt;
+    let objects: Vec<_> = lake
+        .store()
+        .list(Some(&lake.path("quarantine")))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(objects.len(), 2, "{objects:?}");
+}
+
+#[tokio::test]
+async fn local_lake_roundtrip_and_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    roundtrip_and_replace(Lake::open(dir.path().to_str().unwrap()).unwrap()).await;
+}
+
+#[tokio::test]
+async fn memory_lake_roundtrip_and_replace() {
+    roundtrip_and_replace(Lake::open("memory:///lake").unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_lake_roundtrip_and_replace_over_http() {
+    let server = S3TestServer::start("signals").await.unwrap();
+    let lake = Lake::open_with("s3://signals/lake", server.options()).unwrap();
+    roundtrip_and_replace(lake).await;
+    // The objects really are in the server's bucket directory.
+    let part = server.dir.path().join("signals/lake/quarantine/date=2026-11-21/part-00000.parquet");
+    assert!(part.exists(), "{part:?}");
+}
+
+#[tokio::test]
+async fn every_table_roundtrips_its_schema() {
+    let lake = Lake::open("memory:///").unwrap();
+    let ctx = lake.session_context().await.unwrap();
+    for def in schema::all_tables() {
+        // An empty table still has its full schema in SQL, `date` included.
+        let df = ctx.sql(&format!("SELECT * FROM {}", def.name)).await.unwrap();
+        let names: Vec<String> = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let want: Vec<String> = def.table_schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, want, "{}", def.name);
+        // A batch of all-null (or default) rows survives a write and read.
+        lake.write_partition_batches(&def, date("2026-01-01"), vec![RecordBatch::new_empty(def.file_schema())])
+            .await
+            .unwrap();
+        let meta = lake.store().head(&lake.partition_file(def.name, date("2026-01-01"))).await.unwrap();
+        assert!(meta.size > 0);
+        let file = lake.store().get(&lake.partition_file(def.name, date("2026-01-01"))).await.unwrap().bytes().await.unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(reader.schema().as_ref(), def.file_schema().as_ref(), "{}", def.name);
+    }
+}
+
+#[tokio::test]
+async fn date_filters_prune_partitions() {
+    let lake = Lake::open("memory:///").unwrap();
+    let def = schema::quarantine();
+    lake.write_partition_batches(&def, date("2026-11-20"), vec![quarantine_rows(4, 1)]).await.unwrap();
+    // A corrupt partition: only a query that opens it can fail.
+    lake.store()
+        .put(&lake.partition_file("quarantine", date("2026-11-21")), b"not parquet".to_vec().into())
+        .await
+        .unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM quarantine WHERE date = '2026-11-20'").await, 4);
+    let ctx = lake.session_context().await.unwrap();
+    assert!(ctx.sql("SELECT count(*) FROM quarantine").await.unwrap().collect().await.is_err());
+}
+
+#[tokio::test]
+async fn conform_casts_fills_and_rejects() {
+    let def = schema::quarantine();
+    // Utf8View from a query, a missing required column, an extra column.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("source_file", DataType::Utf8View, false),
+    ]));
+    let b = RecordBatch::try_new(schema, vec![Arc::new(StringViewArray::from(vec!["f"]))]).unwrap();
+    let err = signals_lake::conform(&def, &b).unwrap_err();
+    assert!(err.to_string().contains("required column \"source_line\""), "{err}");
+
+    let sessions = schema::sessions();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("session_id", DataType::Utf8View, false),
+        Field::new("event_count", DataType::Int64, false),
+        Field::new("step_count", DataType::Int64, false),
+        Field::new("user_message_count", DataType::Int64, false),
+        Field::new("tool_error_count", DataType::Int64, false),
+        Field::new("rejected_tool_count", DataType::Int64, false),
+        Field::new("interrupt_count", DataType::Int64, false),
+        Field::new("source_format", DataType::Utf8, false),
+        Field::new("ingested_at", schema::ts_type(), false),
+    ]));
+    let one = |v: i64| Arc::new(Int64Array::from(vec![v])) as Arc<dyn Array>;
+    let b = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringViewArray::from(vec!["s1"])),
+            one(3), one(1), one(1), one(0), one(0), one(0),
+            Arc::new(StringArray::from(vec!["interchange"])),
+            Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC")),
+        ],
+    )
+    .unwrap();
+    let c = signals_lake::conform(&sessions, &b).unwrap();
+    assert_eq!(c.schema(), sessions.file_schema());
+    assert_eq!(c.column(0).data_type(), &DataType::Utf8);
+    assert_eq!(c.column_by_name("agent").unwrap().null_count(), 1);
+
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("bogus", DataType::Int64, false));
+    let mut cols = b.columns().to_vec();
+    cols.push(one(1));
+    let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+    assert!(signals_lake::conform(&sessions, &b).unwrap_err().to_string().contains("bogus"));
+}
+
+async fn lease_semantics(lake: Lake) {
+    let a = lake.acquire_lease("run", "holder-a", Duration::from_secs(600)).await.unwrap();
+    let err = lake.acquire_lease("run", "holder-b", Duration::from_secs(600)).await.unwrap_err();
+    assert!(matches!(err, Error::LeaseHeld { ref holder, .. } if holder == "holder-a"), "{err}");
+    assert_eq!(err.class(), signals_lake::ErrorClass::User);
+    a.release().await.unwrap();
+    let b = lake.acquire_lease("run", "holder-b", Duration::from_secs(0)).await.unwrap();
+    // b's lease has expired at once: a dead holder does not block others.
+    let mut c = lake.acquire_lease("run", "holder-c", Duration::from_secs(600)).await.unwrap();
+    assert_eq!(lake.read_lease("run").await.unwrap().unwrap().holder, "holder-c");
+    // b no longer holds it: releasing does not remove c's lease, renewing fails.
+    b.release().await.unwrap();
+    assert_eq!(lake.read_lease("run").await.unwrap().unwrap().holder, "holder-c");
+    c.renew().await.unwrap();
+    c.release().await.unwrap();
+    assert!(lake.read_lease("run").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn lease_on_local_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    lease_semantics(Lake::open(dir.path().to_str().unwrap()).unwrap()).await;
+}
+
+#[tokio::test]
+async fn lease_in_memory() {
+    lease_semantics(Lake::open("memory:///").unwrap()).await;
+}
+
+#[tokio::test]
+async fn concurrent_lease_has_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let lake = lake.clone();
+            tokio::spawn(async move { lake.acquire_lease("x", &format!("h{i}"), Duration::from_secs(60)).await })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        if t.await.unwrap().is_ok() {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+#[test]
+fn urls_pick_the_backend() {
+    assert!(Lake::open("./some/dir").unwrap().url().as_str().starts_with("file:///"));
+    assert!(Lake::open("file:///tmp/x").unwrap().url().as_str().ends_with("/tmp/x/"));
+    assert_eq!(Lake::open("memory://").unwrap().url().scheme(), "memory");
+    let err = Lake::open("ftp://host/x").unwrap_err();
+    assert!(err.to_string().contains("unsupported scheme"), "{err}");
+    assert!(Lake::open("").is_err());
+}
+
+#[test]
+fn data_dictionary_is_in_sync() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sql/README.md"))
+        .expect("sql/README.md exists");
+    let generated = schema::data_dictionary_markdown();
+    assert!(
+        readme.contains(generated.trim()),
+        "sql/README.md is out of date: regenerate its tables section with `signals tables --markdown`"
+    );
+}
