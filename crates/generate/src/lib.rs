@@ -83,6 +83,8 @@ pub struct GenConfig {
     pub out: PathBuf,
     /// Planted change of a friction rate after a version bump.
     pub change: Option<PlantedChange>,
+    /// Where the labels go (default: `out/labels.jsonl`).
+    pub labels: Option<PathBuf>,
 }
 
 impl GenConfig {
@@ -100,6 +102,7 @@ impl GenConfig {
                 version: "1.6.0".into(),
                 factor: 0.4,
             }),
+            labels: None,
         }
     }
 }
@@ -137,10 +140,19 @@ pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
     }
     let io = |path: &Path| {
         let path = path.display().to_string();
-        move |source| Error::Io { path: path.clone(), source }
+        move |source| Error::Io {
+            path: path.clone(),
+            source,
+        }
     };
     std::fs::create_dir_all(&cfg.out).map_err(io(&cfg.out))?;
-    let labels_path = cfg.out.join("labels.jsonl");
+    let labels_path = cfg
+        .labels
+        .clone()
+        .unwrap_or_else(|| cfg.out.join("labels.jsonl"));
+    if let Some(parent) = labels_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
     let mut labels = BufWriter::new(File::create(&labels_path).map_err(io(&labels_path))?);
     let mut report = GenReport::default();
     let users = (cfg.sessions / 15).clamp(8, 5000);
@@ -152,11 +164,14 @@ pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
         let path = cfg.out.join(format!("sessions-{date}.jsonl"));
         let mut out = BufWriter::new(File::create(&path).map_err(io(&path))?);
         for _ in 0..n {
-            let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index);
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index);
             let s = make_session(&mut rng, cfg, day, date, users);
             for line in &s.lines {
-                serde_json::to_writer(&mut out, line)
-                    .map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
+                serde_json::to_writer(&mut out, line).map_err(|e| Error::Io {
+                    path: path.display().to_string(),
+                    source: e.into(),
+                })?;
                 out.write_all(b"\n").map_err(io(&path))?;
             }
             let label = json!({
@@ -165,8 +180,10 @@ pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
                 "outcome": s.outcome,
                 "languages": [s.language],
             });
-            serde_json::to_writer(&mut labels, &label)
-                .map_err(|e| Error::Io { path: labels_path.display().to_string(), source: e.into() })?;
+            serde_json::to_writer(&mut labels, &label).map_err(|e| Error::Io {
+                path: labels_path.display().to_string(),
+                source: e.into(),
+            })?;
             labels.write_all(b"\n").map_err(io(&labels_path))?;
             report.sessions += 1;
             report.events += s.lines.len() as u64;
@@ -234,9 +251,17 @@ impl Builder<'_> {
     fn tool(&mut self, tool: &str, args: Value, status: &str, output: &str) {
         self.call += 1;
         let call_id = format!("c{}", self.call);
-        self.push("tool_call", json!({"call_id": call_id, "tool": tool, "args": args}), 15);
+        self.push(
+            "tool_call",
+            json!({"call_id": call_id, "tool": tool, "args": args}),
+            15,
+        );
         self.steps += 1;
-        self.push("tool_result", json!({"call_id": call_id, "status": status, "output": output}), 30);
+        self.push(
+            "tool_result",
+            json!({"call_id": call_id, "status": status, "output": output}),
+            30,
+        );
     }
 }
 
@@ -270,20 +295,55 @@ fn work(b: &mut Builder<'_>, topic: &Topic, steps: u32) {
     for _ in 0..steps {
         let path = topic.path(b.rng);
         match b.rng.random_range(0..10) {
-            0..=2 => b.tool("read_file", json!({"path": path}), "ok", "fn main() {\n    // 120 lines\n}"),
-            3 => b.tool("search", json!({"query": topic.stem, "path": topic.lang.dirs[0]}), "ok", "3 matches"),
-            4 => b.tool("list_dir", json!({"path": topic.lang.dirs[0]}), "ok", "mod.rs\nlib.rs"),
-            5..=7 => b.tool("edit_file", json!({"path": path, "old": "let x = 1;", "new": "let x = 2;"}), "ok", "applied 1 hunk"),
+            0..=2 => b.tool(
+                "read_file",
+                json!({"path": path}),
+                "ok",
+                "fn main() {\n    // 120 lines\n}",
+            ),
+            3 => b.tool(
+                "search",
+                json!({"query": topic.stem, "path": topic.lang.dirs[0]}),
+                "ok",
+                "3 matches",
+            ),
+            4 => b.tool(
+                "list_dir",
+                json!({"path": topic.lang.dirs[0]}),
+                "ok",
+                "mod.rs\nlib.rs",
+            ),
+            5..=7 => b.tool(
+                "edit_file",
+                json!({"path": path, "old": "let x = 1;", "new": "let x = 2;"}),
+                "ok",
+                "applied 1 hunk",
+            ),
             8 => {
-                let out = *["all tests passed; 0 errors, 0 warnings", "ok. 42 passed; 0 failed", "build finished, error handling paths covered", "lint: 0 problems"]
-                    .choose(b.rng)
-                    .unwrap_or(&"ok");
-                b.tool("run_command", json!({"command": topic.lang.test_cmd}), "ok", out)
+                let out = *[
+                    "all tests passed; 0 errors, 0 warnings",
+                    "ok. 42 passed; 0 failed",
+                    "build finished, error handling paths covered",
+                    "lint: 0 problems",
+                ]
+                .choose(b.rng)
+                .unwrap_or(&"ok");
+                b.tool(
+                    "run_command",
+                    json!({"command": topic.lang.test_cmd}),
+                    "ok",
+                    out,
+                )
             }
             _ => {
                 // Manifests name the frameworks in use, as real ones do.
                 let deps = topic.lang.frameworks.join("\n");
-                b.tool("read_file", json!({"path": topic.lang.manifest}), "ok", &format!("dependencies:\n{deps}"))
+                b.tool(
+                    "read_file",
+                    json!({"path": topic.lang.manifest}),
+                    "ok",
+                    &format!("dependencies:\n{deps}"),
+                )
             }
         }
     }
@@ -295,7 +355,10 @@ fn pick<'a>(rng: &mut ChaCha8Rng, xs: &[&'a str]) -> &'a str {
 
 fn restatement(rng: &mut ChaCha8Rng, topic: &Topic, used: &mut Vec<usize>) -> String {
     if rng.random_bool(0.2) {
-        let (lang, forms) = RESTATE_OTHER.choose(rng).copied().unwrap_or(RESTATE_OTHER[0]);
+        let (lang, forms) = RESTATE_OTHER
+            .choose(rng)
+            .copied()
+            .unwrap_or(RESTATE_OTHER[0]);
         let goal = match lang {
             "es" => GOALS_ES[topic.goal],
             "de" => GOALS_DE[topic.goal],
@@ -320,7 +383,13 @@ fn restatement(rng: &mut ChaCha8Rng, topic: &Topic, used: &mut Vec<usize>) -> St
     s
 }
 
-fn make_session(rng: &mut ChaCha8Rng, cfg: &GenConfig, day: u32, date: NaiveDate, users: u64) -> Session {
+fn make_session(
+    rng: &mut ChaCha8Rng,
+    cfg: &GenConfig,
+    day: u32,
+    date: NaiveDate,
+    users: u64,
+) -> Session {
     let id = format!("sess-{:016x}", rng.random::<u64>());
     let lang = LANGS.choose(rng).unwrap_or(&LANGS[0]);
     let intent = INTENTS.choose(rng).unwrap_or(&INTENTS[0]);
@@ -332,7 +401,11 @@ fn make_session(rng: &mut ChaCha8Rng, cfg: &GenConfig, day: u32, date: NaiveDate
     };
     // Versions roll out over the period; some users lag one version behind.
     let phase = ((u64::from(day) * VERSIONS.len() as u64) / u64::from(cfg.days)) as usize;
-    let vi = if phase > 0 && rng.random_bool(0.2) { phase - 1 } else { phase };
+    let vi = if phase > 0 && rng.random_bool(0.2) {
+        phase - 1
+    } else {
+        phase
+    };
     let version = VERSIONS[vi.min(VERSIONS.len() - 1)];
 
     let long = rng.random_bool(0.6);
@@ -358,13 +431,26 @@ fn make_session(rng: &mut ChaCha8Rng, cfg: &GenConfig, day: u32, date: NaiveDate
     }
     let abandoned = rng.random_bool(if frictions.is_empty() { 0.05 } else { 0.3 });
 
-    let start = date.and_hms_opt(rng.random_range(6..22), rng.random_range(0..60), rng.random_range(0..60))
+    let start = date
+        .and_hms_opt(
+            rng.random_range(6..22),
+            rng.random_range(0..60),
+            rng.random_range(0..60),
+        )
         .map(|t| t.and_utc())
         .unwrap_or_default();
     let user = format!("u-{:04x}", rng.random_range(0..users));
     let repo = format!("r-{:04x}", rng.random_range(0..users / 2 + 1));
     let model = pick(rng, &MODELS);
-    let mut b = Builder { id: id.clone(), seq: 0, ts: start, lines: Vec::new(), steps: 0, call: 0, rng };
+    let mut b = Builder {
+        id: id.clone(),
+        seq: 0,
+        ts: start,
+        lines: Vec::new(),
+        steps: 0,
+        call: 0,
+        rng,
+    };
     b.push("session_start", json!({"agent": "droid", "agent_version": version, "model": model, "user": user, "repo": repo}), 1);
 
     // Friction moments are placed into "slots" between chunks of ordinary work.
@@ -381,7 +467,12 @@ fn make_session(rng: &mut ChaCha8Rng, cfg: &GenConfig, day: u32, date: NaiveDate
     b.user(&opener);
     let reply = topic.fill(pick(b.rng, ASSISTANT));
     b.assistant(&reply);
-    for path in (0..b.rng.random_range(1..4)).map(|_| topic.path(b.rng)).collect::<Vec<_>>() {
+    let mut opened: Vec<String> = (0..b.rng.random_range(1..4))
+        .map(|_| topic.path(b.rng))
+        .collect();
+    opened.sort();
+    opened.dedup();
+    for path in opened {
         b.push("context_add", json!({"path": path}), 5);
     }
     // A hard negative for context churn: one or two add/remove cycles.
@@ -420,7 +511,14 @@ fn make_session(rng: &mut ChaCha8Rng, cfg: &GenConfig, day: u32, date: NaiveDate
     let steps = b.steps;
     let mut fr: Vec<String> = frictions.iter().map(|s| s.to_string()).collect();
     fr.sort();
-    Session { id, lines: b.lines, frictions: fr, outcome, language: lang.id, steps }
+    Session {
+        id,
+        lines: b.lines,
+        frictions: fr,
+        outcome,
+        language: lang.id,
+        steps,
+    }
 }
 
 /// An ordinary user turn: a follow-up request, a single restatement, or a
@@ -464,7 +562,12 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
             let path = topic.path(b.rng);
             match b.rng.random_range(0..3) {
                 0 => b.tool("edit_file", json!({"path": path}), "rejected", ""),
-                1 => b.tool("run_command", json!({"command": topic.lang.build_cmd}), "cancelled", "^C"),
+                1 => b.tool(
+                    "run_command",
+                    json!({"command": topic.lang.build_cmd}),
+                    "cancelled",
+                    "^C",
+                ),
                 _ => {
                     b.call += 1;
                     let id = format!("c{}", b.call);
@@ -490,7 +593,11 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
                 b.assistant(&reply);
                 let again = restatement(b.rng, topic, &mut used);
                 if b.rng.random_bool(0.2) {
-                    b.push("message_edit", json!({"text": again, "edits_seq": first_seq}), 40);
+                    b.push(
+                        "message_edit",
+                        json!({"text": again, "edits_seq": first_seq}),
+                        40,
+                    );
                 } else {
                     b.user(&again);
                 }
@@ -507,11 +614,20 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
         "error_event" => {
             if b.rng.random_bool(0.75) {
                 let out = pick(b.rng, topic.lang.errors).replace("{stem}", topic.stem);
-                b.tool("run_command", json!({"command": topic.lang.test_cmd}), "error", &out);
+                b.tool(
+                    "run_command",
+                    json!({"command": topic.lang.test_cmd}),
+                    "error",
+                    &out,
+                );
             } else {
-                let (t, m) = *[("api_error", "upstream model returned 529 overloaded"), ("timeout", "tool execution timed out after 120s"), ("crash", "agent process exited unexpectedly")]
-                    .choose(b.rng)
-                    .unwrap_or(&("api_error", "error"));
+                let (t, m) = *[
+                    ("api_error", "upstream model returned 529 overloaded"),
+                    ("timeout", "tool execution timed out after 120s"),
+                    ("crash", "agent process exited unexpectedly"),
+                ]
+                .choose(b.rng)
+                .unwrap_or(&("api_error", "error"));
                 b.push("error", json!({"error_type": t, "message": m}), 30);
             }
         }
@@ -540,7 +656,11 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
 }
 
 fn version_ge(a: &str, b: &str) -> bool {
-    let parse = |s: &str| s.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     parse(a) >= parse(b)
 }
 
@@ -577,7 +697,11 @@ mod tests {
             );
         }
         for t in FRICTION_TYPES {
-            assert!(ra.by_type.get(t).copied().unwrap_or(0) >= 5, "{t}: {:?}", ra.by_type);
+            assert!(
+                ra.by_type.get(t).copied().unwrap_or(0) >= 5,
+                "{t}: {:?}",
+                ra.by_type
+            );
         }
         assert!(ra.clean_sessions > 50);
         assert!(ra.long_sessions > 100 && ra.long_sessions < 350);
@@ -594,21 +718,34 @@ mod tests {
         let cascade: Vec<String> = labels
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|v| v["frictions"].as_array().unwrap().iter().any(|f| f == "rephrasing_cascade"))
+            .filter(|v| {
+                v["frictions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f == "rephrasing_cascade")
+            })
             .map(|v| v["session_id"].as_str().unwrap().to_string())
             .collect();
         assert!(!cascade.is_empty());
         let mut users: BTreeMap<String, usize> = BTreeMap::new();
         for f in std::fs::read_dir(d.path()).unwrap() {
             let f = f.unwrap().path();
-            if !f.file_name().unwrap().to_string_lossy().starts_with("sessions-") {
+            if !f
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sessions-")
+            {
                 continue;
             }
             for l in std::fs::read_to_string(&f).unwrap().lines() {
                 let v: Value = serde_json::from_str(l).unwrap();
                 let k = v["kind"].as_str().unwrap();
                 if k == "user_message" || k == "message_edit" {
-                    *users.entry(v["session_id"].as_str().unwrap().into()).or_default() += 1;
+                    *users
+                        .entry(v["session_id"].as_str().unwrap().into())
+                        .or_default() += 1;
                 }
             }
         }

@@ -27,11 +27,102 @@ pub struct Lang {
 
 /// Languages sessions are about.
 pub const LANGS: &[Lang] = &[
-    Lang { id: "rust", ext: "rs", dirs: &["src", "crates/core/src", "src/bin"], stems: &["upload", "parser", "config", "client", "cache", "retry", "auth", "storage"], manifest: "Cargo.toml", frameworks: &["tokio", "axum", "serde", "clap"], test_cmd: "cargo test", build_cmd: "cargo build", errors: &["error[E0308]: mismatched types\n  --> src/{stem}.rs:42:17", "error[E0502]: cannot borrow `self.items` as mutable because it is also borrowed as immutable", "test {stem}::tests::roundtrip ... FAILED\nthread 'main' panicked at 'assertion failed: left == right'"] },
-    Lang { id: "python", ext: "py", dirs: &["app", "src/service", "scripts"], stems: &["views", "models", "utils", "worker", "settings", "api", "tasks", "forms"], manifest: "pyproject.toml", frameworks: &["django", "fastapi", "flask", "pandas", "pytest"], test_cmd: "pytest -q", build_cmd: "python -m build", errors: &["Traceback (most recent call last):\n  File \"app/{stem}.py\", line 88, in handler\nKeyError: 'user_id'", "E   AssertionError: assert 3 == 4\nFAILED tests/test_{stem}.py::test_total", "ModuleNotFoundError: No module named '{stem}_helpers'"] },
-    Lang { id: "typescript", ext: "ts", dirs: &["src", "src/components", "packages/web/src"], stems: &["api", "store", "router", "hooks", "form", "table", "session", "theme"], manifest: "package.json", frameworks: &["react", "next.js", "express", "vitest"], test_cmd: "npm test", build_cmd: "npm run build", errors: &["src/{stem}.ts(31,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.", "FAIL src/{stem}.test.ts > renders the list\nAssertionError: expected 2 to equal 3", "TypeError: Cannot read properties of undefined (reading 'map')"] },
-    Lang { id: "go", ext: "go", dirs: &["internal/server", "cmd/api", "pkg/store"], stems: &["handler", "store", "queue", "middleware", "config", "metrics"], manifest: "go.mod", frameworks: &["gin", "grpc", "cobra"], test_cmd: "go test ./...", build_cmd: "go build ./...", errors: &["./{stem}.go:57:2: undefined: retryPolicy", "--- FAIL: Test{stem} (0.01s)\n    {stem}_test.go:40: got 2, want 3", "panic: runtime error: invalid memory address or nil pointer dereference"] },
-    Lang { id: "java", ext: "java", dirs: &["src/main/java/com/acme/service", "src/main/java/com/acme/api"], stems: &["OrderService", "UserController", "InvoiceRepository", "RetryConfig"], manifest: "pom.xml", frameworks: &["spring", "junit", "hibernate"], test_cmd: "mvn test", build_cmd: "mvn package", errors: &["[ERROR] /src/main/java/com/acme/{stem}.java:[44,9] cannot find symbol", "java.lang.NullPointerException: Cannot invoke \"String.length()\"", "Tests run: 12, Failures: 1, Errors: 0"] },
+    Lang {
+        id: "rust",
+        ext: "rs",
+        dirs: &["src", "crates/core/src", "src/bin"],
+        stems: &[
+            "upload", "parser", "config", "client", "cache", "retry", "auth", "storage",
+        ],
+        manifest: "Cargo.toml",
+        frameworks: &["tokio", "axum", "serde", "clap"],
+        test_cmd: "cargo test",
+        build_cmd: "cargo build",
+        errors: &[
+            "error[E0308]: mismatched types\n  --> src/{stem}.rs:42:17",
+            "error[E0502]: cannot borrow `self.items` as mutable because it is also borrowed as immutable",
+            "test {stem}::tests::roundtrip ... FAILED\nthread 'main' panicked at 'assertion failed: left == right'",
+        ],
+    },
+    Lang {
+        id: "python",
+        ext: "py",
+        dirs: &["app", "src/service", "scripts"],
+        stems: &[
+            "views", "models", "utils", "worker", "settings", "api", "tasks", "forms",
+        ],
+        manifest: "pyproject.toml",
+        frameworks: &["django", "fastapi", "flask", "pandas", "pytest"],
+        test_cmd: "pytest -q",
+        build_cmd: "python -m build",
+        errors: &[
+            "Traceback (most recent call last):\n  File \"app/{stem}.py\", line 88, in handler\nKeyError: 'user_id'",
+            "E   AssertionError: assert 3 == 4\nFAILED tests/test_{stem}.py::test_total",
+            "ModuleNotFoundError: No module named '{stem}_helpers'",
+        ],
+    },
+    Lang {
+        id: "typescript",
+        ext: "ts",
+        dirs: &["src", "src/components", "packages/web/src"],
+        stems: &[
+            "api", "store", "router", "hooks", "form", "table", "session", "theme",
+        ],
+        manifest: "package.json",
+        frameworks: &["react", "next.js", "express", "vitest"],
+        test_cmd: "npm test",
+        build_cmd: "npm run build",
+        errors: &[
+            "src/{stem}.ts(31,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
+            "FAIL src/{stem}.test.ts > renders the list\nAssertionError: expected 2 to equal 3",
+            "TypeError: Cannot read properties of undefined (reading 'map')",
+        ],
+    },
+    Lang {
+        id: "go",
+        ext: "go",
+        dirs: &["internal/server", "cmd/api", "pkg/store"],
+        stems: &[
+            "handler",
+            "store",
+            "queue",
+            "middleware",
+            "config",
+            "metrics",
+        ],
+        manifest: "go.mod",
+        frameworks: &["gin", "grpc", "cobra"],
+        test_cmd: "go test ./...",
+        build_cmd: "go build ./...",
+        errors: &[
+            "./{stem}.go:57:2: undefined: retryPolicy",
+            "--- FAIL: Test{stem} (0.01s)\n    {stem}_test.go:40: got 2, want 3",
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+        ],
+    },
+    Lang {
+        id: "java",
+        ext: "java",
+        dirs: &[
+            "src/main/java/com/acme/service",
+            "src/main/java/com/acme/api",
+        ],
+        stems: &[
+            "OrderService",
+            "UserController",
+            "InvoiceRepository",
+            "RetryConfig",
+        ],
+        manifest: "pom.xml",
+        frameworks: &["spring", "junit", "hibernate"],
+        test_cmd: "mvn test",
+        build_cmd: "mvn package",
+        errors: &[
+            "[ERROR] /src/main/java/com/acme/{stem}.java:[44,9] cannot find symbol",
+            "java.lang.NullPointerException: Cannot invoke \"String.length()\"",
+            "Tests run: 12, Failures: 1, Errors: 0",
+        ],
+    },
 ];
 
 /// Intent categories with task templates. `{obj}` is a thing of the codebase,
@@ -45,68 +136,105 @@ pub struct Intent {
 
 /// Things a task is about (`{obj}`).
 pub const OBJECTS: &[&str] = &[
-    "upload client", "login form", "billing report", "search endpoint", "cache layer",
-    "export job", "settings page", "rate limiter", "csv importer", "notification service",
-    "payment webhook", "user table", "pagination", "date picker", "config loader",
-    "retry logic", "session store", "invoice pdf", "audit log", "image resizer",
+    "upload client",
+    "login form",
+    "billing report",
+    "search endpoint",
+    "cache layer",
+    "export job",
+    "settings page",
+    "rate limiter",
+    "csv importer",
+    "notification service",
+    "payment webhook",
+    "user table",
+    "pagination",
+    "date picker",
+    "config loader",
+    "retry logic",
+    "session store",
+    "invoice pdf",
+    "audit log",
+    "image resizer",
 ];
 
 /// Intents and their tasks. Several contain words that look like friction but are
 /// part of the task (hard negatives): broken, crash, undo, revert, rollback, settings.
 pub const INTENTS: &[Intent] = &[
-    Intent { id: "bug_fix", tasks: &[
-        "the {obj} is broken when the input is empty, can you fix it?",
-        "fix the crash in the {obj} when the list has one element",
-        "users report the {obj} returns wrong totals after the last release, please investigate",
-        "there's a bug in {stem}: it fails on unicode names. find and fix it",
-        "the {obj} hangs forever if the server never answers. fix that",
-        "why does the {obj} throw on null values? please fix",
-        "our {obj} double counts entries, track down the cause and fix it",
-        "the tests for {stem} are failing since yesterday, make them pass again without skipping anything",
-    ]},
-    Intent { id: "feature", tasks: &[
-        "add retries with exponential backoff to the {obj}",
-        "implement undo and redo in the {obj}",
-        "add a rollback migration for the {obj} schema change",
-        "add a revert button to the {obj} so users can restore the previous version",
-        "support pagination in the {obj}",
-        "add a dark mode toggle to the {obj}",
-        "let the {obj} accept a timeout parameter",
-        "implement caching for the {obj} responses",
-        "add an option to export the {obj} as csv",
-    ]},
-    Intent { id: "refactor", tasks: &[
-        "refactor the {obj} so the parsing and the io are separate",
-        "split {stem} into smaller functions, it's getting hard to read",
-        "clean up the {obj}: remove dead code and duplicated helpers",
-        "rename the confusing variables in {stem} and simplify the control flow",
-        "extract the validation of the {obj} into its own module",
-    ]},
-    Intent { id: "tests", tasks: &[
-        "write unit tests for the {obj}",
-        "add an integration test that covers the {obj} error path",
-        "increase test coverage of {stem}, especially the edge cases",
-        "add property tests for the {obj}",
-    ]},
-    Intent { id: "docs", tasks: &[
-        "document the public functions of {stem}",
-        "update the readme with how to configure the {obj}",
-        "write a short design note explaining how the {obj} works",
-        "add docstrings to the {obj} module",
-    ]},
-    Intent { id: "question", tasks: &[
-        "how does the {obj} decide when to retry? explain the flow",
-        "where is the {obj} configured? walk me through it",
-        "what happens in {stem} when the queue is full?",
-        "can you explain why the {obj} uses a mutex here?",
-    ]},
-    Intent { id: "ops_config", tasks: &[
-        "set up the ci workflow to run the {obj} tests on every push",
-        "update the dockerfile so the {obj} builds faster",
-        "bump the dependencies and fix what breaks in the {obj}",
-        "add the {obj} settings to the helm chart values",
-        "configure the logger of the {obj} to write json",
-    ]},
+    Intent {
+        id: "bug_fix",
+        tasks: &[
+            "the {obj} is broken when the input is empty, can you fix it?",
+            "fix the crash in the {obj} when the list has one element",
+            "users report the {obj} returns wrong totals after the last release, please investigate",
+            "there's a bug in {stem}: it fails on unicode names. find and fix it",
+            "the {obj} hangs forever if the server never answers. fix that",
+            "why does the {obj} throw on null values? please fix",
+            "our {obj} double counts entries, track down the cause and fix it",
+            "the tests for {stem} are failing since yesterday, make them pass again without skipping anything",
+        ],
+    },
+    Intent {
+        id: "feature",
+        tasks: &[
+            "add retries with exponential backoff to the {obj}",
+            "implement undo and redo in the {obj}",
+            "add a rollback migration for the {obj} schema change",
+            "add a revert button to the {obj} so users can restore the previous version",
+            "support pagination in the {obj}",
+            "add a dark mode toggle to the {obj}",
+            "let the {obj} accept a timeout parameter",
+            "implement caching for the {obj} responses",
+            "add an option to export the {obj} as csv",
+        ],
+    },
+    Intent {
+        id: "refactor",
+        tasks: &[
+            "refactor the {obj} so the parsing and the io are separate",
+            "split {stem} into smaller functions, it's getting hard to read",
+            "clean up the {obj}: remove dead code and duplicated helpers",
+            "rename the confusing variables in {stem} and simplify the control flow",
+            "extract the validation of the {obj} into its own module",
+        ],
+    },
+    Intent {
+        id: "tests",
+        tasks: &[
+            "write unit tests for the {obj}",
+            "add an integration test that covers the {obj} error path",
+            "increase test coverage of {stem}, especially the edge cases",
+            "add property tests for the {obj}",
+        ],
+    },
+    Intent {
+        id: "docs",
+        tasks: &[
+            "document the public functions of {stem}",
+            "update the readme with how to configure the {obj}",
+            "write a short design note explaining how the {obj} works",
+            "add docstrings to the {obj} module",
+        ],
+    },
+    Intent {
+        id: "question",
+        tasks: &[
+            "how does the {obj} decide when to retry? explain the flow",
+            "where is the {obj} configured? walk me through it",
+            "what happens in {stem} when the queue is full?",
+            "can you explain why the {obj} uses a mutex here?",
+        ],
+    },
+    Intent {
+        id: "ops_config",
+        tasks: &[
+            "set up the ci workflow to run the {obj} tests on every push",
+            "update the dockerfile so the {obj} builds faster",
+            "bump the dependencies and fix what breaks in the {obj}",
+            "add the {obj} settings to the helm chart values",
+            "configure the logger of the {obj} to write json",
+        ],
+    },
 ];
 
 /// Follow-up requests (a new, different request: not a restatement).
@@ -125,17 +253,38 @@ pub const FOLLOW_UPS: &[&str] = &[
 
 /// Closing messages of a satisfied user.
 pub const THANKS: &[&str] = &[
-    "thanks, that works", "perfect, thank you!", "great, all green now", "looks good to me",
-    "ok, merged. thanks", "works now 👍", "danke, passt so", "gracias, funciona", "merci, c'est bon",
+    "thanks, that works",
+    "perfect, thank you!",
+    "great, all green now",
+    "looks good to me",
+    "ok, merged. thanks",
+    "works now 👍",
+    "danke, passt so",
+    "gracias, funciona",
+    "merci, c'est bon",
     "valeu, funcionou",
 ];
 
 /// How restatements of a request start (rephrasing cascades), per language.
 pub const RESTATE_PREFIX: &[&str] = &[
-    "no, ", "no no. ", "that's not what I asked. ", "again: ", "let me rephrase: ",
-    "I'll try once more: ", "what I want is this: ", "to be clear, ", "nope. ", "still not it. ",
-    "you misunderstood. ", "hmm, no. ", "not quite. ", "once again, ", "read carefully: ",
-    "", "", "",
+    "no, ",
+    "no no. ",
+    "that's not what I asked. ",
+    "again: ",
+    "let me rephrase: ",
+    "I'll try once more: ",
+    "what I want is this: ",
+    "to be clear, ",
+    "nope. ",
+    "still not it. ",
+    "you misunderstood. ",
+    "hmm, no. ",
+    "not quite. ",
+    "once again, ",
+    "read carefully: ",
+    "",
+    "",
+    "",
 ];
 
 /// Ways to restate "do X to the OBJ": (verb phrase templates with `{obj}`).
@@ -168,36 +317,132 @@ pub const GOALS: &[&str] = &[
 
 /// Restatements in other languages (`{obj}` stays as typed by a developer).
 pub const RESTATE_OTHER: &[(&str, &[&str])] = &[
-    ("es", &["no, lo que necesito es que el {obj} {goal_es}", "otra vez: quiero que el {obj} {goal_es}", "no me entendiste, el {obj} tiene que {goal_es}", "te lo repito: el {obj} debe {goal_es}"]),
-    ("de", &["nein, ich brauche, dass der {obj} {goal_de}", "noch einmal: der {obj} soll {goal_de}", "du hast mich falsch verstanden, der {obj} muss {goal_de}", "ich sage es nochmal: der {obj} soll {goal_de}"]),
-    ("fr", &["non, je veux que le {obj} {goal_fr}", "encore une fois : le {obj} doit {goal_fr}", "tu n'as pas compris, le {obj} doit {goal_fr}", "je répète : il faut que le {obj} {goal_fr}"]),
-    ("pt", &["não, eu preciso que o {obj} {goal_pt}", "de novo: o {obj} tem que {goal_pt}", "você não entendeu, o {obj} deve {goal_pt}", "repetindo: quero que o {obj} {goal_pt}"]),
+    (
+        "es",
+        &[
+            "no, lo que necesito es que el {obj} {goal_es}",
+            "otra vez: quiero que el {obj} {goal_es}",
+            "no me entendiste, el {obj} tiene que {goal_es}",
+            "te lo repito: el {obj} debe {goal_es}",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "nein, ich brauche, dass der {obj} {goal_de}",
+            "noch einmal: der {obj} soll {goal_de}",
+            "du hast mich falsch verstanden, der {obj} muss {goal_de}",
+            "ich sage es nochmal: der {obj} soll {goal_de}",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "non, je veux que le {obj} {goal_fr}",
+            "encore une fois : le {obj} doit {goal_fr}",
+            "tu n'as pas compris, le {obj} doit {goal_fr}",
+            "je répète : il faut que le {obj} {goal_fr}",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "não, eu preciso que o {obj} {goal_pt}",
+            "de novo: o {obj} tem que {goal_pt}",
+            "você não entendeu, o {obj} deve {goal_pt}",
+            "repetindo: quero que o {obj} {goal_pt}",
+        ],
+    ),
 ];
 
 /// Goals in other languages, index-aligned with [`GOALS`].
-pub const GOALS_ES: &[&str] = &["reintente las peticiones fallidas", "ignore las filas vacías", "mantenga el valor anterior", "muestre un mensaje de error", "lea la configuración del entorno", "devuelva los resultados ordenados por fecha", "deje de enviar correos duplicados", "acepte ids en mayúsculas y minúsculas", "escriba la salida como json", "se detenga a los treinta segundos"];
+pub const GOALS_ES: &[&str] = &[
+    "reintente las peticiones fallidas",
+    "ignore las filas vacías",
+    "mantenga el valor anterior",
+    "muestre un mensaje de error",
+    "lea la configuración del entorno",
+    "devuelva los resultados ordenados por fecha",
+    "deje de enviar correos duplicados",
+    "acepte ids en mayúsculas y minúsculas",
+    "escriba la salida como json",
+    "se detenga a los treinta segundos",
+];
 /// German goals.
-pub const GOALS_DE: &[&str] = &["fehlgeschlagene Anfragen wiederholt", "leere Zeilen überspringt", "den alten Wert behält", "eine Fehlermeldung zeigt", "die Einstellungen aus der Umgebung liest", "die Ergebnisse nach Datum sortiert", "keine doppelten Mails mehr schickt", "Groß- und Kleinschreibung bei IDs akzeptiert", "die Ausgabe als JSON schreibt", "nach dreißig Sekunden abbricht"];
+pub const GOALS_DE: &[&str] = &[
+    "fehlgeschlagene Anfragen wiederholt",
+    "leere Zeilen überspringt",
+    "den alten Wert behält",
+    "eine Fehlermeldung zeigt",
+    "die Einstellungen aus der Umgebung liest",
+    "die Ergebnisse nach Datum sortiert",
+    "keine doppelten Mails mehr schickt",
+    "Groß- und Kleinschreibung bei IDs akzeptiert",
+    "die Ausgabe als JSON schreibt",
+    "nach dreißig Sekunden abbricht",
+];
 /// French goals.
-pub const GOALS_FR: &[&str] = &["réessaie les requêtes en échec", "ignore les lignes vides", "garde l'ancienne valeur", "affiche un message d'erreur", "lise la configuration depuis l'environnement", "trie les résultats par date", "arrête d'envoyer des mails en double", "accepte les ids en majuscules et minuscules", "écrive la sortie en json", "s'arrête après trente secondes"];
+pub const GOALS_FR: &[&str] = &[
+    "réessaie les requêtes en échec",
+    "ignore les lignes vides",
+    "garde l'ancienne valeur",
+    "affiche un message d'erreur",
+    "lise la configuration depuis l'environnement",
+    "trie les résultats par date",
+    "arrête d'envoyer des mails en double",
+    "accepte les ids en majuscules et minuscules",
+    "écrive la sortie en json",
+    "s'arrête après trente secondes",
+];
 /// Portuguese goals.
-pub const GOALS_PT: &[&str] = &["tente de novo as requisições que falham", "ignore as linhas vazias", "mantenha o valor anterior", "mostre uma mensagem de erro", "leia a configuração do ambiente", "retorne os resultados ordenados por data", "pare de mandar emails duplicados", "aceite ids em maiúsculas e minúsculas", "escreva a saída em json", "pare depois de trinta segundos"];
+pub const GOALS_PT: &[&str] = &[
+    "tente de novo as requisições que falham",
+    "ignore as linhas vazias",
+    "mantenha o valor anterior",
+    "mostre uma mensagem de erro",
+    "leia a configuração do ambiente",
+    "retorne os resultados ordenados por data",
+    "pare de mandar emails duplicados",
+    "aceite ids em maiúsculas e minúsculas",
+    "escreva a saída em json",
+    "pare depois de trinta segundos",
+];
 
 /// Frustration aimed at the agent, many languages and styles (explicit, sarcastic,
 /// shouting, terse).
 pub const FRUSTRATION: &[&str] = &[
-    "why do you keep doing this?", "this is useless.", "are you even reading what I write?",
-    "I already told you three times", "stop changing things I didn't ask you to change!",
-    "oh great, you broke it again. thanks a lot", "wow. brilliant. another failing build",
-    "seriously?", "this is getting ridiculous", "you are wasting my time",
-    "STOP. DO NOT TOUCH THE TESTS", "WHY IS THIS STILL FAILING", "ugh, no, NOT AGAIN",
-    "do you not understand simple instructions?", "how many times do I have to say it",
-    "I'm losing my patience with you", "sure, just ignore everything I said, why not",
-    "what the hell did you do", "for god's sake, just do what I asked", "this is a joke",
-    "¿por qué sigues haciendo esto?", "esto no sirve para nada", "¡te lo he dicho mil veces!",
-    "warum machst du das immer wieder?", "das ist doch lächerlich", "hörst du mir überhaupt zu?",
-    "c'est n'importe quoi", "tu ne m'écoutes pas du tout", "ça fait trois fois que je le dis !",
-    "você não está me ouvindo", "isso é inútil", "de novo esse erro? sério?",
+    "why do you keep doing this?",
+    "this is useless.",
+    "are you even reading what I write?",
+    "I already told you three times",
+    "stop changing things I didn't ask you to change!",
+    "oh great, you broke it again. thanks a lot",
+    "wow. brilliant. another failing build",
+    "seriously?",
+    "this is getting ridiculous",
+    "you are wasting my time",
+    "STOP. DO NOT TOUCH THE TESTS",
+    "WHY IS THIS STILL FAILING",
+    "ugh, no, NOT AGAIN",
+    "do you not understand simple instructions?",
+    "how many times do I have to say it",
+    "I'm losing my patience with you",
+    "sure, just ignore everything I said, why not",
+    "what the hell did you do",
+    "for god's sake, just do what I asked",
+    "this is a joke",
+    "¿por qué sigues haciendo esto?",
+    "esto no sirve para nada",
+    "¡te lo he dicho mil veces!",
+    "warum machst du das immer wieder?",
+    "das ist doch lächerlich",
+    "hörst du mir überhaupt zu?",
+    "c'est n'importe quoi",
+    "tu ne m'écoutes pas du tout",
+    "ça fait trois fois que je le dis !",
+    "você não está me ouvindo",
+    "isso é inútil",
+    "de novo esse erro? sério?",
 ];
 
 /// Task text with frustration-looking words that is not frustration (hard negatives).
@@ -218,30 +463,55 @@ pub const CALM_NEGATIVES: &[&str] = &[
 
 /// Requests to undo what the agent did.
 pub const BACKTRACK: &[&str] = &[
-    "undo that", "revert your last change", "put it back the way it was",
-    "roll back the edit you just made to {stem}", "please restore the original version of the file",
-    "that made it worse, go back to what we had before", "undo everything you did in the last step",
-    "take that change out again", "git checkout the file, I want the old version",
-    "remove what you just added, it was better before", "can you back out that refactor?",
-    "discard your changes to the config", "revert to the previous commit please",
-    "deshaz el último cambio", "vuelve a dejarlo como estaba", "mach das rückgängig",
-    "setz die Datei auf den alten Stand zurück", "annule ta dernière modification",
-    "remets le fichier comme avant", "desfaça a última alteração", "volta como estava antes",
+    "undo that",
+    "revert your last change",
+    "put it back the way it was",
+    "roll back the edit you just made to {stem}",
+    "please restore the original version of the file",
+    "that made it worse, go back to what we had before",
+    "undo everything you did in the last step",
+    "take that change out again",
+    "git checkout the file, I want the old version",
+    "remove what you just added, it was better before",
+    "can you back out that refactor?",
+    "discard your changes to the config",
+    "revert to the previous commit please",
+    "deshaz el último cambio",
+    "vuelve a dejarlo como estaba",
+    "mach das rückgängig",
+    "setz die Datei auf den alten Stand zurück",
+    "annule ta dernière modification",
+    "remets le fichier comme avant",
+    "desfaça a última alteração",
+    "volta como estava antes",
 ];
 
 /// Confusion about the agent product itself.
 pub const PLATFORM: &[&str] = &[
-    "how do I switch you to auto mode?", "what does /compact actually do?",
-    "can you see the output in my other terminal?", "why do you keep asking for permission to run commands?",
-    "do you remember what we did yesterday in the other session?", "is there a setting so you stop asking me to confirm every edit?",
-    "how do I give you access to the docs folder?", "did you lose the context? you don't seem to know the file we discussed",
-    "wait, which model am I talking to right now?", "how do I make you read the AGENTS.md file automatically?",
-    "is the context window full? you forgot the first instructions", "how do I undo a /clear?",
-    "where do I configure which tools you're allowed to use?", "can you browse the web or not?",
-    "why can't you see the file I just attached?", "what's the shortcut to interrupt you without losing the session?",
-    "¿cómo activo el modo automático?", "¿puedes ver mi otra terminal?", "wie schalte ich die Bestätigungen ab?",
-    "kannst du dich an die letzte Sitzung erinnern?", "comment je te donne accès au dossier docs ?",
-    "tu te souviens de ce qu'on a fait hier ?", "como eu mudo o modo de permissão?", "você consegue ver o arquivo que eu anexei?",
+    "how do I switch you to auto mode?",
+    "what does /compact actually do?",
+    "can you see the output in my other terminal?",
+    "why do you keep asking for permission to run commands?",
+    "do you remember what we did yesterday in the other session?",
+    "is there a setting so you stop asking me to confirm every edit?",
+    "how do I give you access to the docs folder?",
+    "did you lose the context? you don't seem to know the file we discussed",
+    "wait, which model am I talking to right now?",
+    "how do I make you read the AGENTS.md file automatically?",
+    "is the context window full? you forgot the first instructions",
+    "how do I undo a /clear?",
+    "where do I configure which tools you're allowed to use?",
+    "can you browse the web or not?",
+    "why can't you see the file I just attached?",
+    "what's the shortcut to interrupt you without losing the session?",
+    "¿cómo activo el modo automático?",
+    "¿puedes ver mi otra terminal?",
+    "wie schalte ich die Bestätigungen ab?",
+    "kannst du dich an die letzte Sitzung erinnern?",
+    "comment je te donne accès au dossier docs ?",
+    "tu te souviens de ce qu'on a fait hier ?",
+    "como eu mudo o modo de permissão?",
+    "você consegue ver o arquivo que eu anexei?",
 ];
 
 /// Questions about the user's own product settings (hard negatives for platform confusion).
@@ -255,9 +525,15 @@ pub const PLATFORM_NEGATIVES: &[&str] = &[
 
 /// Assistant replies.
 pub const ASSISTANT: &[&str] = &[
-    "I'll start by reading the relevant files.", "Let me look at how {stem} is structured.",
-    "I found the issue: the loop skips the last element.", "I've updated the implementation and will run the tests.",
-    "The tests pass now.", "I'll make the change and verify it builds.", "Here's what I changed and why.",
-    "Running the test suite to check for regressions.", "Let me search for other call sites first.",
-    "I've reverted the change.", "Done. Summary of the changes below.",
+    "I'll start by reading the relevant files.",
+    "Let me look at how {stem} is structured.",
+    "I found the issue: the loop skips the last element.",
+    "I've updated the implementation and will run the tests.",
+    "The tests pass now.",
+    "I'll make the change and verify it builds.",
+    "Here's what I changed and why.",
+    "Running the test suite to check for regressions.",
+    "Let me search for other call sites first.",
+    "I've reverted the change.",
+    "Done. Summary of the changes below.",
 ];

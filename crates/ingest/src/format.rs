@@ -56,10 +56,12 @@ pub fn read_lines(
     let mut line_no = 0i64;
     loop {
         buf.clear();
-        let n = input.read_until(b'\n', &mut buf).map_err(|e| crate::Error::Read {
-            line: line_no + 1,
-            source: e,
-        })?;
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| crate::Error::Read {
+                line: line_no + 1,
+                source: e,
+            })?;
         if n == 0 {
             return Ok(());
         }
@@ -74,7 +76,10 @@ pub fn read_lines(
             Ok(line) => f(line_no, line, sink),
             Err(e) => sink.quarantine(
                 line_no,
-                format!("not valid UTF-8 (byte {}); re-encode the file as UTF-8", e.valid_up_to()),
+                format!(
+                    "not valid UTF-8 (byte {}); re-encode the file as UTF-8",
+                    e.valid_up_to()
+                ),
                 &String::from_utf8_lossy(&buf),
             ),
         }

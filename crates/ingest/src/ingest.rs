@@ -80,6 +80,8 @@ pub struct IngestReport {
     pub events_in_partitions: u64,
     /// Sessions now in the rewritten partitions.
     pub sessions_in_partitions: u64,
+    /// The first quarantined lines (at most 10), to show the user.
+    pub quarantine_sample: Vec<crate::model::QuarantineRow>,
 }
 
 /// Ingest `inputs` into `lake`.
@@ -108,7 +110,9 @@ async fn ingest_locked(
     forced: Option<Arc<dyn Format>>,
     opts: &IngestOptions,
 ) -> Result<IngestReport> {
-    let tmp = tempfile::Builder::new().prefix("signals-ingest-").tempdir()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("signals-ingest-")
+        .tempdir()?;
     let mut report = IngestReport::default();
 
     // Pass 1 is synchronous parsing: keep it off the async workers.
@@ -125,6 +129,7 @@ async fn ingest_locked(
     report.formats = formats;
     report.counts = pass1.counts.clone();
     report.sessions = pass1.sessions.len() as u64;
+    report.quarantine_sample = pass1.quarantine.iter().take(10).cloned().collect();
 
     let ctx = lake.session_context().await?;
     let ingest_date = opts.now.date_naive();
@@ -179,8 +184,7 @@ async fn ingest_locked(
             .await?
             .with_param_values(vec![ScalarValue::from(date.to_string())])?;
         let stream = df.execute_stream().await?;
-        report.sessions_in_partitions +=
-            lake.write_partition(&sessions_def, *date, stream).await?;
+        report.sessions_in_partitions += lake.write_partition(&sessions_def, *date, stream).await?;
     }
     report.dates = affected.into_iter().collect();
 
@@ -203,7 +207,12 @@ async fn ingest_locked(
     Ok(report)
 }
 
-type Staged = (crate::stage::StagedPass1, u64, Vec<String>, BTreeMap<String, u64>);
+type Staged = (
+    crate::stage::StagedPass1,
+    u64,
+    Vec<String>,
+    BTreeMap<String, u64>,
+);
 
 fn stage_inputs(
     inputs: &[Input],
@@ -326,9 +335,16 @@ async fn existing_sessions(
         return Ok(HashMap::new());
     }
     let ids = StringArray::from_iter_values(staged.keys());
-    let schema = Arc::new(Schema::new(vec![Field::new("session_id", DataType::Utf8, false)]));
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "session_id",
+        DataType::Utf8,
+        false,
+    )]));
     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(ids)])?;
-    ctx.register_table("staged_ids", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    ctx.register_table(
+        "staged_ids",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+    )?;
     let batches = ctx
         .sql(
             "SELECT s.session_id, s.date, s.started_at FROM sessions s
@@ -379,19 +395,32 @@ fn register_moves(ctx: &SessionContext, moves: &[(String, NaiveDate, NaiveDate)]
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new(StringArray::from_iter_values(moves.iter().map(|m| m.0.as_str()))),
-            Arc::new(StringArray::from_iter_values(moves.iter().map(|m| m.1.to_string()))),
-            Arc::new(StringArray::from_iter_values(moves.iter().map(|m| m.2.to_string()))),
+            Arc::new(StringArray::from_iter_values(
+                moves.iter().map(|m| m.0.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                moves.iter().map(|m| m.1.to_string()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                moves.iter().map(|m| m.2.to_string()),
+            )),
         ],
     )?;
-    ctx.register_table("moves", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    ctx.register_table(
+        "moves",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+    )?;
     Ok(())
 }
 
 /// The query that produces the new content of one `events` partition.
 ///
 /// Dates are formatted from `NaiveDate`s, never from user input.
-fn merge_events_sql(date: NaiveDate, moves: &[(String, NaiveDate, NaiveDate)], staged: bool) -> String {
+fn merge_events_sql(
+    date: NaiveDate,
+    moves: &[(String, NaiveDate, NaiveDate)],
+    staged: bool,
+) -> String {
     let cols = schema::events()
         .columns
         .iter()
@@ -402,7 +431,9 @@ fn merge_events_sql(date: NaiveDate, moves: &[(String, NaiveDate, NaiveDate)], s
     let mut parts = vec![format!(
         "SELECT {cols}, 0 AS _prio FROM events WHERE date = '{date}'{}",
         if moved_out {
-            format!(" AND session_id NOT IN (SELECT session_id FROM moves WHERE old_date = '{date}')")
+            format!(
+                " AND session_id NOT IN (SELECT session_id FROM moves WHERE old_date = '{date}')"
+            )
         } else {
             String::new()
         }
@@ -419,7 +450,9 @@ fn merge_events_sql(date: NaiveDate, moves: &[(String, NaiveDate, NaiveDate)], s
         ));
     }
     if staged {
-        parts.push(format!("SELECT {cols}, 1 AS _prio FROM staged WHERE date = '{date}'"));
+        parts.push(format!(
+            "SELECT {cols}, 1 AS _prio FROM staged WHERE date = '{date}'"
+        ));
     }
     format!(
         "SELECT {cols} FROM (

@@ -5,14 +5,30 @@ use std::io::BufRead;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::Result;
 use crate::format::{EventSink, Format, read_lines};
 use crate::model::{END_STATUSES, Event, KINDS, TOOL_STATUSES};
-use crate::Result;
 
 /// Fields the interchange format gives a column; everything else goes to `attrs`.
 const KNOWN: &[&str] = &[
-    "session_id", "seq", "ts", "kind", "agent", "agent_version", "model", "user", "repo",
-    "text", "edits_seq", "call_id", "tool", "args", "status", "output", "path", "error_type",
+    "session_id",
+    "seq",
+    "ts",
+    "kind",
+    "agent",
+    "agent_version",
+    "model",
+    "user",
+    "repo",
+    "text",
+    "edits_seq",
+    "call_id",
+    "tool",
+    "args",
+    "status",
+    "output",
+    "path",
+    "error_type",
     "message",
 ];
 
@@ -69,7 +85,9 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     e.ts = match obj.get("ts") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(parse_ts(s).ok_or_else(|| {
-            format!("malformed field ts: {s:?} is not an RFC 3339 timestamp (e.g. 2026-11-20T09:00:00Z)")
+            format!(
+                "malformed field ts: {s:?} is not an RFC 3339 timestamp (e.g. 2026-11-20T09:00:00Z)"
+            )
         })?),
         Some(_) => return Err("malformed field ts: expected an RFC 3339 string".into()),
     };
@@ -183,15 +201,39 @@ mod tests {
         let cases = [
             ("{not json", "not valid JSON"),
             ("[1,2]", "not a JSON object"),
-            (r#"{"kind":"user_message"}"#, "missing required field session_id"),
+            (
+                r#"{"kind":"user_message"}"#,
+                "missing required field session_id",
+            ),
             (r#"{"session_id":"s"}"#, "missing required field kind"),
-            (r#"{"session_id":"s","kind":"x","seq":"one"}"#, "malformed field seq"),
-            (r#"{"session_id":"s","kind":"x","seq":-1}"#, "malformed field seq"),
-            (r#"{"session_id":"s","kind":"x","ts":"yesterday"}"#, "malformed field ts"),
-            (r#"{"session_id":"s","kind":"user_message","text":5}"#, "malformed field text"),
-            (r#"{"session_id":"s","kind":"tool_call","args":"a"}"#, "malformed field args"),
-            (r#"{"session_id":"s","kind":"tool_result","status":"maybe"}"#, "malformed field status"),
-            (r#"{"session_id":"s","kind":"session_end","status":"ok"}"#, "malformed field status"),
+            (
+                r#"{"session_id":"s","kind":"x","seq":"one"}"#,
+                "malformed field seq",
+            ),
+            (
+                r#"{"session_id":"s","kind":"x","seq":-1}"#,
+                "malformed field seq",
+            ),
+            (
+                r#"{"session_id":"s","kind":"x","ts":"yesterday"}"#,
+                "malformed field ts",
+            ),
+            (
+                r#"{"session_id":"s","kind":"user_message","text":5}"#,
+                "malformed field text",
+            ),
+            (
+                r#"{"session_id":"s","kind":"tool_call","args":"a"}"#,
+                "malformed field args",
+            ),
+            (
+                r#"{"session_id":"s","kind":"tool_result","status":"maybe"}"#,
+                "malformed field status",
+            ),
+            (
+                r#"{"session_id":"s","kind":"session_end","status":"ok"}"#,
+                "malformed field status",
+            ),
         ];
         for (line, want) in cases {
             let err = parse_line(line).unwrap_err();

@@ -12,9 +12,9 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use signals_lake::schema;
 
+use crate::Result;
 use crate::format::EventSink;
 use crate::model::{Event, EventBatchBuilder, Provenance, QuarantineRow, cut_raw};
-use crate::Result;
 
 /// Rows per staged batch; bounds memory together with [`FLUSH_BYTES`].
 const FLUSH_ROWS: usize = 16 * 1024;
@@ -146,7 +146,8 @@ impl EventSink for Stager {
             file: &self.file,
             line,
         };
-        self.builder.append(&event, seq, ts, &from, self.ingested_at);
+        self.builder
+            .append(&event, seq, ts, &from, self.ingested_at);
         if (self.builder.len() >= FLUSH_ROWS || self.builder.approx_bytes() >= FLUSH_BYTES)
             && self.error.is_none()
             && let Err(e) = self.flush()
@@ -169,7 +170,11 @@ impl EventSink for Stager {
 
     fn skipped(&mut self, record_type: &str) {
         self.counts.lines += 1;
-        *self.counts.skipped.entry(record_type.to_string()).or_default() += 1;
+        *self
+            .counts
+            .skipped
+            .entry(record_type.to_string())
+            .or_default() += 1;
     }
 }
 

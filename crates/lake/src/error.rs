@@ -41,7 +41,9 @@ pub enum Error {
     #[error("invalid date {0:?}: expected YYYY-MM-DD")]
     InvalidDate(String),
     /// A lease is held by someone else.
-    #[error("lease {name:?} is held by {holder} until {expires_at}; wait for it or remove {path} if that process is gone")]
+    #[error(
+        "lease {name:?} is held by {holder} until {expires_at}; wait for it or remove {path} if that process is gone"
+    )]
     LeaseHeld {
         /// Lease name.
         name: String,
@@ -105,10 +107,9 @@ impl Error {
                 | datafusion::error::DataFusionError::SchemaError(..) => ErrorClass::User,
                 _ => ErrorClass::Internal,
             },
-            Error::SchemaMismatch { .. }
-            | Error::Arrow(_)
-            | Error::Parquet(_)
-            | Error::Json(_) => ErrorClass::Internal,
+            Error::SchemaMismatch { .. } | Error::Arrow(_) | Error::Parquet(_) | Error::Json(_) => {
+                ErrorClass::Internal
+            }
         }
     }
 }

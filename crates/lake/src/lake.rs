@@ -90,23 +90,35 @@ impl Lake {
             "s3" | "s3a" => {
                 let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(url.as_str());
                 for (k, v) in &options {
-                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                    b = b.with_config(
+                        k.parse()
+                            .map_err(|e: object_store::Error| invalid(e.to_string()))?,
+                        v,
+                    );
                 }
                 Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
             }
             "gs" => {
-                let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                    .with_url(url.as_str());
+                let mut b =
+                    object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
                 for (k, v) in &options {
-                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                    b = b.with_config(
+                        k.parse()
+                            .map_err(|e: object_store::Error| invalid(e.to_string()))?,
+                        v,
+                    );
                 }
                 Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
             }
             "az" | "abfs" | "abfss" | "azure" => {
-                let mut b = object_store::azure::MicrosoftAzureBuilder::from_env()
-                    .with_url(url.as_str());
+                let mut b =
+                    object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url.as_str());
                 for (k, v) in &options {
-                    b = b.with_config(k.parse().map_err(|e: object_store::Error| invalid(e.to_string()))?, v);
+                    b = b.with_config(
+                        k.parse()
+                            .map_err(|e: object_store::Error| invalid(e.to_string()))?,
+                        v,
+                    );
                 }
                 Arc::new(b.build().map_err(|e| invalid(e.to_string()))?)
             }
@@ -154,10 +166,13 @@ impl Lake {
 
     /// URL of a table directory, as DataFusion lists it.
     pub fn table_url(&self, table: &str) -> Result<ListingTableUrl> {
-        let u = self.url.join(&format!("{table}/")).map_err(|e| Error::InvalidUrl {
-            url: self.url.to_string(),
-            reason: e.to_string(),
-        })?;
+        let u = self
+            .url
+            .join(&format!("{table}/"))
+            .map_err(|e| Error::InvalidUrl {
+                url: self.url.to_string(),
+                reason: e.to_string(),
+            })?;
         Ok(ListingTableUrl::parse(u.as_str())?)
     }
 

@@ -70,7 +70,8 @@ impl Lake {
                 e_tag: existing.meta.e_tag.clone(),
                 version: existing.meta.version.clone(),
             };
-            let current: Option<LeaseRecord> = serde_json::from_slice(&existing.bytes().await?).ok();
+            let current: Option<LeaseRecord> =
+                serde_json::from_slice(&existing.bytes().await?).ok();
             if let Some(cur) = &current
                 && cur.expires_at > now
                 && cur.holder != holder
@@ -100,7 +101,9 @@ impl Lake {
         let current = self.read_lease(name).await?;
         Err(Error::LeaseHeld {
             name: name.into(),
-            holder: current.as_ref().map_or("unknown".into(), |c| c.holder.clone()),
+            holder: current
+                .as_ref()
+                .map_or("unknown".into(), |c| c.holder.clone()),
             expires_at: current.map_or("unknown".into(), |c| c.expires_at.to_rfc3339()),
             path: path.to_string(),
         })

@@ -28,7 +28,8 @@ impl S3TestServer {
 
         let dir = tempfile::tempdir()?;
         std::fs::create_dir(dir.path().join(bucket))?;
-        let fs = s3s_fs::FileSystem::new(dir.path()).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let fs = s3s_fs::FileSystem::new(dir.path())
+            .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
         let mut b = S3ServiceBuilder::new(fs);
         b.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = b.build();

@@ -24,7 +24,9 @@ fn quarantine_rows(n: usize, base: i64) -> RecordBatch {
         def.file_schema(),
         vec![
             Arc::new(StringArray::from(vec!["in.jsonl"; n])),
-            Arc::new(Int64Array::from_iter_values((0..n as i64).map(|i| base + i))),
+            Arc::new(Int64Array::from_iter_values(
+                (0..n as i64).map(|i| base + i),
+            )),
             Arc::new(StringArray::from(vec!["interchange"; n])),
             Arc::new(StringArray::from(vec!["not valid JSON"; n])),
             Arc::new(StringArray::from(vec!["{oops"; n])),
@@ -37,15 +39,27 @@ fn quarantine_rows(n: usize, base: i64) -> RecordBatch {
 async fn count(lake: &Lake, sql: &str) -> i64 {
     let ctx = lake.session_context().await.unwrap();
     let b = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-    b[0].column(0).as_primitive::<arrow::datatypes::Int64Type>().value(0)
+    b[0].column(0)
+        .as_primitive::<arrow::datatypes::Int64Type>()
+        .value(0)
 }
 
 async fn roundtrip_and_replace(lake: Lake) {
     let def = schema::quarantine();
     let d1 = date("2026-11-20");
     let d2 = date("2026-11-21");
-    assert_eq!(lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)]).await.unwrap(), 5);
-    assert_eq!(lake.write_partition_batches(&def, d2, vec![quarantine_rows(3, 1)]).await.unwrap(), 3);
+    assert_eq!(
+        lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)])
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        lake.write_partition_batches(&def, d2, vec![quarantine_rows(3, 1)])
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(lake.partitions("quarantine").await.unwrap(), vec![d1, d2]);
 
     // Values survive the round trip through Parquet and SQL.
@@ -63,14 +77,27 @@ async fn roundtrip_and_replace(lake: Lake) {
     assert_eq!(col(4).as_string::<i32>().value(0), "2026-11-20");
 
     // Writing the same partition again replaces it, never duplicates.
-    lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)]).await.unwrap();
+    lake.write_partition_batches(&def, d1, vec![quarantine_rows(5, 1)])
+        .await
+        .unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 8);
-    lake.write_partition_batches(&def, d1, vec![quarantine_rows(2, 10)]).await.unwrap();
+    lake.write_partition_batches(&def, d1, vec![quarantine_rows(2, 10)])
+        .await
+        .unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 5);
-    assert_eq!(count(&lake, "SELECT min(source_line) FROM quarantine WHERE date = '2026-11-20'").await, 10);
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT min(source_line) FROM quarantine WHERE date = '2026-11-20'"
+        )
+        .await,
+        10
+    );
 
     // An empty write replaces with an empty partition.
-    lake.write_partition_batches(&def, d1, vec![]).await.unwrap();
+    lake.write_partition_batches(&def, d1, vec![])
+        .await
+        .unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM quarantine").await, 3);
 
     // One object per partition.
@@ -101,7 +128,10 @@ async fn s3_lake_roundtrip_and_replace_over_http() {
     let lake = Lake::open_with("s3://signals/lake", server.options()).unwrap();
     roundtrip_and_replace(lake).await;
     // The objects really are in the server's bucket directory.
-    let part = server.dir.path().join("signals/lake/quarantine/date=2026-11-21/part-00000.parquet");
+    let part = server
+        .dir
+        .path()
+        .join("signals/lake/quarantine/date=2026-11-21/part-00000.parquet");
     assert!(part.exists(), "{part:?}");
 }
 
@@ -111,19 +141,53 @@ async fn every_table_roundtrips_its_schema() {
     let ctx = lake.session_context().await.unwrap();
     for def in schema::all_tables() {
         // An empty table still has its full schema in SQL, `date` included.
-        let df = ctx.sql(&format!("SELECT * FROM {}", def.name)).await.unwrap();
-        let names: Vec<String> = df.schema().fields().iter().map(|f| f.name().clone()).collect();
-        let want: Vec<String> = def.table_schema().fields().iter().map(|f| f.name().clone()).collect();
-        assert_eq!(names, want, "{}", def.name);
-        // A batch of all-null (or default) rows survives a write and read.
-        lake.write_partition_batches(&def, date("2026-01-01"), vec![RecordBatch::new_empty(def.file_schema())])
+        let df = ctx
+            .sql(&format!("SELECT * FROM {}", def.name))
             .await
             .unwrap();
-        let meta = lake.store().head(&lake.partition_file(def.name, date("2026-01-01"))).await.unwrap();
+        let names: Vec<String> = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let want: Vec<String> = def
+            .table_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, want, "{}", def.name);
+        // A batch of all-null (or default) rows survives a write and read.
+        lake.write_partition_batches(
+            &def,
+            date("2026-01-01"),
+            vec![RecordBatch::new_empty(def.file_schema())],
+        )
+        .await
+        .unwrap();
+        let meta = lake
+            .store()
+            .head(&lake.partition_file(def.name, date("2026-01-01")))
+            .await
+            .unwrap();
         assert!(meta.size > 0);
-        let file = lake.store().get(&lake.partition_file(def.name, date("2026-01-01"))).await.unwrap().bytes().await.unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        assert_eq!(reader.schema().as_ref(), def.file_schema().as_ref(), "{}", def.name);
+        let file = lake
+            .store()
+            .get(&lake.partition_file(def.name, date("2026-01-01")))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(
+            reader.schema().as_ref(),
+            def.file_schema().as_ref(),
+            "{}",
+            def.name
+        );
     }
 }
 
@@ -131,27 +195,51 @@ async fn every_table_roundtrips_its_schema() {
 async fn date_filters_prune_partitions() {
     let lake = Lake::open("memory:///").unwrap();
     let def = schema::quarantine();
-    lake.write_partition_batches(&def, date("2026-11-20"), vec![quarantine_rows(4, 1)]).await.unwrap();
-    // A corrupt partition: only a query that opens it can fail.
-    lake.store()
-        .put(&lake.partition_file("quarantine", date("2026-11-21")), b"not parquet".to_vec().into())
+    lake.write_partition_batches(&def, date("2026-11-20"), vec![quarantine_rows(4, 1)])
         .await
         .unwrap();
-    assert_eq!(count(&lake, "SELECT count(*) FROM quarantine WHERE date = '2026-11-20'").await, 4);
+    // A corrupt partition: only a query that opens it can fail.
+    lake.store()
+        .put(
+            &lake.partition_file("quarantine", date("2026-11-21")),
+            b"not parquet".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM quarantine WHERE date = '2026-11-20'"
+        )
+        .await,
+        4
+    );
     let ctx = lake.session_context().await.unwrap();
-    assert!(ctx.sql("SELECT count(*) FROM quarantine").await.unwrap().collect().await.is_err());
+    assert!(
+        ctx.sql("SELECT count(*) FROM quarantine")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn conform_casts_fills_and_rejects() {
     let def = schema::quarantine();
     // Utf8View from a query, a missing required column, an extra column.
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("source_file", DataType::Utf8View, false),
-    ]));
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "source_file",
+        DataType::Utf8View,
+        false,
+    )]));
     let b = RecordBatch::try_new(schema, vec![Arc::new(StringViewArray::from(vec!["f"]))]).unwrap();
     let err = signals_lake::conform(&def, &b).unwrap_err();
-    assert!(err.to_string().contains("required column \"source_line\""), "{err}");
+    assert!(
+        err.to_string().contains("required column \"source_line\""),
+        "{err}"
+    );
 
     let sessions = schema::sessions();
     let schema = Arc::new(Schema::new(vec![
@@ -170,7 +258,12 @@ async fn conform_casts_fills_and_rejects() {
         schema.clone(),
         vec![
             Arc::new(StringViewArray::from(vec!["s1"])),
-            one(3), one(1), one(1), one(0), one(0), one(0),
+            one(3),
+            one(1),
+            one(1),
+            one(0),
+            one(0),
+            one(0),
             Arc::new(StringArray::from(vec!["interchange"])),
             Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC")),
         ],
@@ -186,22 +279,48 @@ async fn conform_casts_fills_and_rejects() {
     let mut cols = b.columns().to_vec();
     cols.push(one(1));
     let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
-    assert!(signals_lake::conform(&sessions, &b).unwrap_err().to_string().contains("bogus"));
+    assert!(
+        signals_lake::conform(&sessions, &b)
+            .unwrap_err()
+            .to_string()
+            .contains("bogus")
+    );
 }
 
 async fn lease_semantics(lake: Lake) {
-    let a = lake.acquire_lease("run", "holder-a", Duration::from_secs(600)).await.unwrap();
-    let err = lake.acquire_lease("run", "holder-b", Duration::from_secs(600)).await.unwrap_err();
-    assert!(matches!(err, Error::LeaseHeld { ref holder, .. } if holder == "holder-a"), "{err}");
+    let a = lake
+        .acquire_lease("run", "holder-a", Duration::from_secs(600))
+        .await
+        .unwrap();
+    let err = lake
+        .acquire_lease("run", "holder-b", Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::LeaseHeld { ref holder, .. } if holder == "holder-a"),
+        "{err}"
+    );
     assert_eq!(err.class(), signals_lake::ErrorClass::User);
     a.release().await.unwrap();
-    let b = lake.acquire_lease("run", "holder-b", Duration::from_secs(0)).await.unwrap();
+    let b = lake
+        .acquire_lease("run", "holder-b", Duration::from_secs(0))
+        .await
+        .unwrap();
     // b's lease has expired at once: a dead holder does not block others.
-    let mut c = lake.acquire_lease("run", "holder-c", Duration::from_secs(600)).await.unwrap();
-    assert_eq!(lake.read_lease("run").await.unwrap().unwrap().holder, "holder-c");
+    let mut c = lake
+        .acquire_lease("run", "holder-c", Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(
+        lake.read_lease("run").await.unwrap().unwrap().holder,
+        "holder-c"
+    );
     // b no longer holds it: releasing does not remove c's lease, renewing fails.
     b.release().await.unwrap();
-    assert_eq!(lake.read_lease("run").await.unwrap().unwrap().holder, "holder-c");
+    assert_eq!(
+        lake.read_lease("run").await.unwrap().unwrap().holder,
+        "holder-c"
+    );
     c.renew().await.unwrap();
     c.release().await.unwrap();
     assert!(lake.read_lease("run").await.unwrap().is_none());
@@ -225,7 +344,10 @@ async fn concurrent_lease_has_one_winner() {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let lake = lake.clone();
-            tokio::spawn(async move { lake.acquire_lease("x", &format!("h{i}"), Duration::from_secs(60)).await })
+            tokio::spawn(async move {
+                lake.acquire_lease("x", &format!("h{i}"), Duration::from_secs(60))
+                    .await
+            })
         })
         .collect();
     let mut winners = 0;
@@ -239,8 +361,20 @@ async fn concurrent_lease_has_one_winner() {
 
 #[test]
 fn urls_pick_the_backend() {
-    assert!(Lake::open("./some/dir").unwrap().url().as_str().starts_with("file:///"));
-    assert!(Lake::open("file:///tmp/x").unwrap().url().as_str().ends_with("/tmp/x/"));
+    assert!(
+        Lake::open("./some/dir")
+            .unwrap()
+            .url()
+            .as_str()
+            .starts_with("file:///")
+    );
+    assert!(
+        Lake::open("file:///tmp/x")
+            .unwrap()
+            .url()
+            .as_str()
+            .ends_with("/tmp/x/")
+    );
     assert_eq!(Lake::open("memory://").unwrap().url().scheme(), "memory");
     let err = Lake::open("ftp://host/x").unwrap_err();
     assert!(err.to_string().contains("unsupported scheme"), "{err}");
@@ -249,8 +383,9 @@ fn urls_pick_the_backend() {
 
 #[test]
 fn data_dictionary_is_in_sync() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sql/README.md"))
-        .expect("sql/README.md exists");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sql/README.md"))
+            .expect("sql/README.md exists");
     let generated = schema::data_dictionary_markdown();
     assert!(
         readme.contains(generated.trim()),

@@ -24,6 +24,9 @@ pub struct Args {
     /// Output directory (one JSONL file per day, plus labels.jsonl).
     #[arg(long)]
     out: PathBuf,
+    /// Where to write the labels (default: OUT/labels.jsonl).
+    #[arg(long)]
+    labels: Option<PathBuf>,
     /// Planted change after a version bump, as TYPE@VERSION*FACTOR
     /// (default: rephrasing_cascade@1.6.0*0.4); `none` plants nothing.
     #[arg(long)]
@@ -36,6 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     cfg.sessions = args.sessions;
     cfg.days = args.days;
     cfg.seed = args.seed;
+    cfg.labels = args.labels;
     cfg.start = signals_lake::parse_date(&args.start)?;
     if let Some(c) = args.change {
         cfg.change = if c == "none" {

@@ -82,6 +82,15 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
                 report.sessions_in_partitions
             );
         }
+        for q in &report.quarantine_sample {
+            eprintln!("warning: {}:{}: {}", q.file, q.line, q.reason);
+        }
+        if report.counts.quarantined > report.quarantine_sample.len() as u64 {
+            eprintln!(
+                "warning: ... and {} more quarantined lines",
+                report.counts.quarantined - report.quarantine_sample.len() as u64
+            );
+        }
         if report.counts.quarantined > 0 {
             println!(
                 "see the bad lines with: signals sql \"SELECT source_file, source_line, reason FROM quarantine ORDER BY source_file, source_line\""

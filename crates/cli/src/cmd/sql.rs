@@ -47,8 +47,9 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let ctx = lake.session_context().await?;
     let sql = match (&args.query, &args.file) {
         (Some(q), _) => q.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f)
-            .with_context(|| format!("reading {}", f.display()))?,
+        (None, Some(f)) => {
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?
+        }
         (None, None) => return shell(&ctx, args.format).await,
     };
     let mut out: Box<dyn Write> = match &args.output {
@@ -81,7 +82,8 @@ pub async fn run_statements(
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let statements = DFParser::parse_sql(sql).map_err(|e| anyhow::anyhow!("error: {e}\n  in: {}", sql.trim()))?;
+    let statements = DFParser::parse_sql(sql)
+        .map_err(|e| anyhow::anyhow!("error: {e}\n  in: {}", sql.trim()))?;
     for statement in statements {
         let text = statement.to_string();
         let plan = ctx
@@ -102,23 +104,47 @@ pub async fn run_statements(
 }
 
 /// Write query results in `format`.
-pub fn write_batches(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write_batches(
+    batches: &[RecordBatch],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Table => {
             if batches.iter().all(|b| b.num_rows() == 0) {
                 let cols: Vec<String> = batches
                     .first()
-                    .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+                    .map(|b| {
+                        b.schema()
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
-                writeln!(out, "(0 rows{})", if cols.is_empty() { String::new() } else { format!(": {}", cols.join(", ")) })?;
+                writeln!(
+                    out,
+                    "(0 rows{})",
+                    if cols.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", cols.join(", "))
+                    }
+                )?;
             } else {
-                writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    arrow::util::pretty::pretty_format_batches(batches)?
+                )?;
                 let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
                 writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
             }
         }
         Format::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             for b in batches {
                 w.write(b)?;
             }
@@ -167,7 +193,11 @@ async fn shell(ctx: &SessionContext, format: Format) -> anyhow::Result<ExitCode>
     println!("signals sql shell. {HELP}");
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "signals> " } else { "     ... " };
+        let prompt = if buffer.is_empty() {
+            "signals> "
+        } else {
+            "     ... "
+        };
         let line = match rl.readline(prompt) {
             Ok(l) => l,
             Err(rustyline::error::ReadlineError::Interrupted) => {

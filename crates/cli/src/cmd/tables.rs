@@ -23,7 +23,9 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     for t in schema::all_tables() {
         let parts = lake.partitions(t.name).await?;
         match (parts.first(), parts.last()) {
-            (Some(a), Some(b)) => println!("{:<14} {:>4} partitions  {a} .. {b}", t.name, parts.len()),
+            (Some(a), Some(b)) => {
+                println!("{:<14} {:>4} partitions  {a} .. {b}", t.name, parts.len())
+            }
             _ => println!("{:<14}    - (empty)", t.name),
         }
     }

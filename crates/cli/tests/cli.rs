@@ -1,0 +1,219 @@
+//! End-to-end tests: they drive the `signals` binary as a user would.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use signals_lake::testing::S3TestServer;
+
+fn signals(lake: &str, args: &[&str]) -> Output {
+    signals_env(lake, args, &[])
+}
+
+fn signals_env(lake: &str, args: &[&str], env: &[(String, String)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signals"));
+    cmd.args(args)
+        .env("SIGNALS_LAKE", lake)
+        .env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("signals runs")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn generate(dir: &Path, sessions: u32) -> String {
+    let out = dir.join("sessions_dir");
+    let labels = dir.join("labels.jsonl");
+    ok(&signals(
+        "unused",
+        &[
+            "generate",
+            "--sessions",
+            &sessions.to_string(),
+            "--days",
+            "5",
+            "--seed",
+            "11",
+            "--out",
+            out.to_str().unwrap(),
+            "--labels",
+            labels.to_str().unwrap(),
+        ],
+    ));
+    out.display().to_string()
+}
+
+#[test]
+fn generate_ingest_query_and_rerun_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions_dir = generate(dir.path(), 60);
+    let lake = dir.path().join("lake").display().to_string();
+    let first = ok(&signals(&lake, &["ingest", &sessions_dir]));
+    assert!(first.contains("in 60 sessions, 0 quarantined"), "{first}");
+    let q = "SELECT count(*) AS n, sum(event_count) AS e FROM sessions";
+    let before = ok(&signals(&lake, &["sql", "--format", "csv", q]));
+    ok(&signals(&lake, &["ingest", &sessions_dir]));
+    let after = ok(&signals(&lake, &["sql", "--format", "csv", q]));
+    assert_eq!(before, after);
+    assert!(before.starts_with("n,e\n60,"), "{before}");
+    // Every label's session is in the lake.
+    let labels = std::fs::read_to_string(dir.path().join("labels.jsonl")).unwrap();
+    assert_eq!(labels.lines().count(), 60);
+    let summary = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "-f",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../sql/reports/summary.sql"),
+        ],
+    ));
+    assert!(
+        summary.contains("long_sessions") && summary.contains("quarantined_lines"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn ingest_from_stdin_and_sql_output_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signals"))
+        .args(["ingest", "-"])
+        .env("SIGNALS_LAKE", &lake)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(
+        b"{\"session_id\":\"s1\",\"ts\":\"2026-11-20T09:00:00Z\",\"kind\":\"session_start\",\"agent\":\"droid\"}\n{\"session_id\":\"s1\",\"kind\":\"tool_call\",\"tool\":\"ls\"}\n",
+    ).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(ok(&out).contains("2 events in 1 sessions"));
+
+    let q = "SELECT session_id, step_count, agent FROM sessions";
+    assert_eq!(
+        ok(&signals(&lake, &["sql", "--format", "csv", q])),
+        "session_id,step_count,agent\ns1,1,droid\n"
+    );
+    assert_eq!(
+        ok(&signals(&lake, &["sql", "--format", "json", q])).trim(),
+        r#"[{"session_id":"s1","step_count":1,"agent":"droid"}]"#
+    );
+    assert_eq!(
+        ok(&signals(&lake, &["sql", "--format", "ndjson", q])).trim(),
+        r#"{"session_id":"s1","step_count":1,"agent":"droid"}"#
+    );
+    let table = ok(&signals(&lake, &["sql", q]));
+    assert!(
+        table.contains("| s1         | 1          | droid |") && table.contains("(1 row)"),
+        "{table}"
+    );
+    let pq = dir.path().join("out.parquet");
+    ok(&signals(
+        &lake,
+        &["sql", "--format", "parquet", "-o", pq.to_str().unwrap(), q],
+    ));
+    let file = std::fs::File::open(&pq).unwrap();
+    let rows: usize = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!(rows, 1);
+    // DataFusion's catalog commands work too.
+    assert!(ok(&signals(&lake, &["sql", "SHOW TABLES"])).contains("quarantine"));
+    assert!(ok(&signals(&lake, &["sql", "DESCRIBE events"])).contains("ingested_at"));
+}
+
+#[test]
+fn errors_are_clear_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    let bad_sql = signals(&lake, &["sql", "SELECT nope FROM sessions"]);
+    assert_eq!(bad_sql.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad_sql.stderr);
+    assert!(
+        err.contains("nope") && err.contains("in: SELECT nope FROM sessions"),
+        "{err}"
+    );
+
+    let junk = dir.path().join("junk.jsonl");
+    std::fs::write(&junk, "not json\n").unwrap();
+    let o = signals(
+        &lake,
+        &["ingest", "--format", "interchange", junk.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "nothing readable is an error");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("junk.jsonl:1: not valid JSON"), "{err}");
+
+    let o = signals(&lake, &["ingest", "/definitely/not/here.jsonl"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("/definitely/not/here.jsonl: no such file or directory")
+    );
+
+    let o = signals("ftp://nowhere/lake", &["tables"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported scheme"));
+}
+
+#[test]
+fn tables_lists_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions_dir = generate(dir.path(), 10);
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals(&lake, &["ingest", &sessions_dir]));
+    let out = ok(&signals(&lake, &["tables"]));
+    assert!(
+        out.contains("events            5 partitions  2026-11-01 .. 2026-11-05"),
+        "{out}"
+    );
+    assert!(out.contains("quarantine        - (empty)"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_lake_end_to_end_over_http() {
+    let server = S3TestServer::start("lake-bucket").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = server.env();
+    let dir_path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let sessions_dir = generate(&dir_path, 20);
+        let lake = "s3://lake-bucket/prod";
+        ok(&signals_env(lake, &["ingest", &sessions_dir], &env));
+        ok(&signals_env(lake, &["ingest", &sessions_dir], &env));
+        ok(&signals_env(
+            lake,
+            &[
+                "sql",
+                "--format",
+                "csv",
+                "SELECT count(*) AS n FROM sessions WHERE date >= '2026-11-01'",
+            ],
+            &env,
+        ))
+    })
+    .await
+    .unwrap();
+    assert_eq!(out, "n\n20\n");
+    assert!(
+        server
+            .dir
+            .path()
+            .join("lake-bucket/prod/events/date=2026-11-03/part-00000.parquet")
+            .exists()
+    );
+}
