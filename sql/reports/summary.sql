@@ -1,4 +1,5 @@
--- The lake at a glance: what the README's main command prints after ingesting data/.
+-- The lake at a glance: what the README's main command prints after ingesting and
+-- judging data/.
 
 -- Sessions and events overall; "long" sessions have >= 30 agentic steps (tool calls),
 -- the default filter of the daily pipeline.
@@ -26,3 +27,16 @@ ORDER BY agent_version;
 
 -- Lines that could not be ingested.
 SELECT count(*) AS quarantined_lines FROM quarantine;
+
+-- Friction the judge found (`signals judge`): per type, the analysed sessions that
+-- have it, their share of all analysed sessions, and how many moments were severe.
+SELECT
+    friction_type,
+    count(DISTINCT session_id) AS sessions,
+    round(100.0 * count(DISTINCT session_id)
+        / (SELECT count(DISTINCT session_id) FROM session_facets), 1) AS pct_of_analysed,
+    count(*) AS moments,
+    count(*) FILTER (WHERE severity = 'high') AS high_severity
+FROM frictions
+GROUP BY friction_type
+ORDER BY sessions DESC, friction_type;

@@ -25,6 +25,10 @@ enum Command {
     Generate(cmd::generate::Args),
     /// List the lake's tables, or print the data dictionary.
     Tables(cmd::tables::Args),
+    /// Run a judge's friction and facet passes over date partitions.
+    Judge(cmd::judge::Args),
+    /// Score the judge output in the lake against a label file.
+    Eval(cmd::eval::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,6 +49,8 @@ fn main() -> std::process::ExitCode {
             Command::Sql(a) => cmd::sql::run(&cli.lake, a).await,
             Command::Generate(a) => cmd::generate::run(a),
             Command::Tables(a) => cmd::tables::run(&cli.lake, a).await,
+            Command::Judge(a) => cmd::judge::run(&cli.lake, a).await,
+            Command::Eval(a) => cmd::eval::run(&cli.lake, a).await,
         }
     });
     match result {

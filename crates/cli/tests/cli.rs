@@ -217,3 +217,65 @@ async fn s3_lake_end_to_end_over_http() {
             .exists()
     );
 }
+
+#[test]
+fn judge_and_eval_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions_dir = generate(dir.path(), 80);
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals(&lake, &["ingest", &sessions_dir]));
+
+    let out = ok(&signals(&lake, &["judge", "--all", "--min-steps", "0"]));
+    assert!(out.contains("judge builtin analysed 80 sessions"), "{out}");
+    // Judging again replaces the partitions.
+    let q =
+        "SELECT (SELECT count(*) FROM frictions) AS f, (SELECT count(*) FROM session_facets) AS s";
+    let before = ok(&signals(&lake, &["sql", "--format", "csv", q]));
+    ok(&signals(&lake, &["judge", "--all", "--min-steps", "0"]));
+    assert_eq!(before, ok(&signals(&lake, &["sql", "--format", "csv", q])));
+
+    // The wide view has one row per analysed session.
+    let wide = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n, count(DISTINCT session_id) AS d, min(step_count) >= 0 AS ok FROM session_facets_wide",
+        ],
+    ));
+    assert_eq!(wide, "n,d,ok\n80,80,true\n");
+
+    // A label file with one bad line: warned about, the rest scored.
+    let labels = dir.path().join("labels.jsonl");
+    let mut text = std::fs::read_to_string(&labels).unwrap();
+    text.push_str("{\"session_id\": \"x\", \"frictions\": [\"grumpiness\"]}\n");
+    std::fs::write(&labels, text).unwrap();
+    let o = signals(
+        &lake,
+        &["eval", "--labels", labels.to_str().unwrap(), "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("labels.jsonl:81: unknown friction type \"grumpiness\""),
+        "{err}"
+    );
+    assert_eq!(report["scored"], 80);
+    assert!(report["macro_f1"].as_f64().unwrap() >= 0.9, "{report}");
+    assert_eq!(report["types"].as_array().unwrap().len(), 7);
+
+    let human = ok(&signals(
+        &lake,
+        &["eval", "--labels", labels.to_str().unwrap()],
+    ));
+    assert!(
+        human.contains("macro-F1") && human.contains("rephrasing_cascade"),
+        "{human}"
+    );
+
+    // A date without sessions is named, not silently judged empty.
+    let o = signals(&lake, &["judge", "--date", "2031-01-01"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no sessions on 2031-01-01"));
+}

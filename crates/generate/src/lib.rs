@@ -530,9 +530,13 @@ fn ordinary_turn(b: &mut Builder<'_>, topic: &Topic) {
             b.user(t);
         }
         5 => {
-            // A request and one restatement is not a cascade.
+            // A new request and one restatement of it: not a cascade.
             let mut used = Vec::new();
-            let first = topic.fill(RESTATE_FORMS[b.rng.random_range(0..RESTATE_FORMS.len())]);
+            let lead = pick(b.rng, NEW_REQUEST);
+            let first = format!(
+                "{lead}{}",
+                topic.fill(RESTATE_FORMS[b.rng.random_range(0..RESTATE_FORMS.len())])
+            );
             b.user(&first);
             work(b, topic, 2);
             let again = restatement(b.rng, topic, &mut used);
@@ -634,7 +638,9 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
         "tone_escalation" => {
             let mut t = pick(b.rng, FRUSTRATION).to_string();
             if b.rng.random_bool(0.5) {
-                let rest = topic.fill(pick(b.rng, RESTATE_FORMS));
+                // An instruction unrelated to the session's request, so that the
+                // message never restates it (which would plant a cascade unlabelled).
+                let rest = topic.fill(pick(b.rng, TONE_TAILS));
                 t = format!("{t} {rest}");
             }
             b.user(&t);

@@ -537,3 +537,25 @@ pub const ASSISTANT: &[&str] = &[
     "I've reverted the change.",
     "Done. Summary of the changes below.",
 ];
+
+/// Instructions appended to some frustrated messages.
+pub const TONE_TAILS: &[&str] = &[
+    "just run the tests.",
+    "only touch {stem}, nothing else.",
+    "fix the build first.",
+    "read the error message before editing.",
+    "leave the config alone.",
+    "use the existing helper.",
+];
+
+/// How a user starts a new request in the middle of a session.
+pub const NEW_REQUEST: &[&str] = &[
+    "next, ",
+    "now, ",
+    "ok, next thing: ",
+    "another request: ",
+    "now something else. ",
+    "also, ",
+    "one more thing: ",
+    "new task: ",
+];

@@ -62,6 +62,14 @@ pub enum Error {
         /// What differs.
         reason: String,
     },
+    /// A view of `sql/views/` failed to plan (a bug: views ship with the binary).
+    #[error("view {name} (sql/views/{name}.sql): {source}")]
+    View {
+        /// View name.
+        name: String,
+        /// DataFusion's error.
+        source: Box<datafusion::error::DataFusionError>,
+    },
     /// Object store failure.
     #[error("object store: {0}")]
     ObjectStore(#[from] object_store::Error),
@@ -107,9 +115,11 @@ impl Error {
                 | datafusion::error::DataFusionError::SchemaError(..) => ErrorClass::User,
                 _ => ErrorClass::Internal,
             },
-            Error::SchemaMismatch { .. } | Error::Arrow(_) | Error::Parquet(_) | Error::Json(_) => {
-                ErrorClass::Internal
-            }
+            Error::SchemaMismatch { .. }
+            | Error::View { .. }
+            | Error::Arrow(_)
+            | Error::Parquet(_)
+            | Error::Json(_) => ErrorClass::Internal,
         }
     }
 }

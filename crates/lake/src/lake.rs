@@ -276,6 +276,12 @@ impl Lake {
         for def in all_tables() {
             self.register_table(&ctx, &def)?;
         }
+        for (name, sql) in crate::schema::VIEWS {
+            ctx.sql(sql).await.map_err(|e| Error::View {
+                name: (*name).to_string(),
+                source: Box::new(e),
+            })?;
+        }
         Ok(ctx)
     }
 

@@ -322,9 +322,119 @@ pub fn quarantine() -> TableDef {
     }
 }
 
+/// `frictions`: one row per friction moment found by a judge.
+pub fn frictions() -> TableDef {
+    TableDef {
+        name: "frictions",
+        doc: "One row per friction moment a judge found in an analysed session. A session with no row here (but rows in `session_facets`) was analysed and found free of friction.",
+        date_doc: "the session's date (as in `sessions`)",
+        columns: vec![
+            col(
+                "session_id",
+                DataType::Utf8,
+                false,
+                "session the moment is in",
+            ),
+            col(
+                "friction_type",
+                DataType::Utf8,
+                false,
+                "`abandoned_tool`, `rephrasing_cascade`, `context_churn`, `error_event`, `tone_escalation`, `backtracking` or `platform_confusion`",
+            ),
+            col(
+                "severity",
+                DataType::Utf8,
+                false,
+                "`high`, `medium` or `low` (rules in docs/judges.md)",
+            ),
+            col(
+                "first_seq",
+                DataType::Int64,
+                false,
+                "seq of the first event of the moment",
+            ),
+            col(
+                "last_seq",
+                DataType::Int64,
+                false,
+                "seq of the last event of the moment",
+            ),
+            col(
+                "citation",
+                DataType::Utf8,
+                false,
+                "what happened, abstracted: never a quote, a file name, code or personal data",
+            ),
+            col(
+                "confidence",
+                DataType::Float64,
+                false,
+                "the judge's confidence, 0..1",
+            ),
+            col(
+                "judge",
+                DataType::Utf8,
+                false,
+                "judge that found it (`builtin`, `openai`)",
+            ),
+            col(
+                "judge_version",
+                DataType::Utf8,
+                false,
+                "version of the judge (for the LLM judge: prompt version and model)",
+            ),
+        ],
+    }
+}
+
+/// `session_facets`: facets of analysed sessions, in long format.
+pub fn session_facets() -> TableDef {
+    TableDef {
+        name: "session_facets",
+        doc: "Facets of every analysed session, one row per (facet, value), so new facets need no migration. Core facets: `language`, `framework`, `intent`, `tool_confirmed`, `tool_rejected`, `tool_cancelled`, `outcome`, `step_count`.",
+        date_doc: "the session's date (as in `sessions`)",
+        columns: vec![
+            col("session_id", DataType::Utf8, false, "analysed session"),
+            col("facet", DataType::Utf8, false, "facet name"),
+            col(
+                "value",
+                DataType::Utf8,
+                false,
+                "facet value (numbers as decimal text)",
+            ),
+            col(
+                "source",
+                DataType::Utf8,
+                false,
+                "evidence: `paths`, `mentions`, `first_message`, `events`, `session_end`, `inferred`, `llm`",
+            ),
+            col("judge", DataType::Utf8, false, "judge that produced it"),
+            col(
+                "judge_version",
+                DataType::Utf8,
+                false,
+                "version of the judge",
+            ),
+        ],
+    }
+}
+
+/// Views every lake session defines over the tables: (name, `CREATE VIEW` SQL from
+/// `sql/views/`).
+pub const VIEWS: &[(&str, &str)] = &[(
+    "session_facets_wide",
+    include_str!("../../../sql/views/session_facets_wide.sql"),
+)];
+
 /// Every table the lake defines, in data-dictionary order.
 pub fn all_tables() -> Vec<TableDef> {
-    vec![sessions(), events(), quarantine()]
+    vec![
+        sessions(),
+        events(),
+        quarantine(),
+        frictions(),
+        session_facets(),
+    ]
 }
 
 /// Look up a table definition by name.
@@ -334,9 +444,18 @@ pub fn table(name: &str) -> Option<TableDef> {
 
 /// The whole data dictionary (the generated part of `sql/README.md`).
 pub fn data_dictionary_markdown() -> String {
-    all_tables()
-        .iter()
-        .map(TableDef::markdown)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut parts: Vec<String> = all_tables().iter().map(TableDef::markdown).collect();
+    for (name, sql) in VIEWS {
+        // A view's documentation is the comment block at the top of its file.
+        let doc: Vec<&str> = sql
+            .lines()
+            .take_while(|l| l.starts_with("--"))
+            .map(|l| l.trim_start_matches("--").trim())
+            .collect();
+        parts.push(format!(
+            "### `{name}` (view)\n\n{}\n\nDefined in `sql/views/{name}.sql`; every `signals sql` session has it.\n",
+            doc.join(" ")
+        ));
+    }
+    parts.join("\n")
 }

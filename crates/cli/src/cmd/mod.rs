@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod eval;
 pub mod generate;
 pub mod ingest;
+pub mod judge;
 pub mod sql;
 pub mod tables;
 

@@ -1,0 +1,488 @@
+//! The friction pass of the built-in judge: the seven types of the spec.
+//!
+//! Citations are composed only from fixed phrases and counts: never from what the
+//! user or the agent wrote, never a path, a tool's own name or an identifier.
+
+use std::collections::HashMap;
+
+use crate::lexicon::*;
+use crate::session::{Event, Session, tool_category};
+use crate::text::{content_terms, guess_language, overlap, shouting, strip_quoted, trigram_cosine};
+use crate::{FrictionType, Moment, Severity};
+
+/// Parameters of the friction detectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrictionParams {
+    /// Add->remove cycles of one path that make context churn.
+    pub churn_cycles: usize,
+    /// Time window (seconds) the cycles must fall in; `None` for no limit.
+    pub churn_window_s: Option<i64>,
+    /// Consecutive user turns asking for the same thing that make a cascade.
+    pub cascade_len: usize,
+}
+
+impl Default for FrictionParams {
+    fn default() -> Self {
+        Self {
+            churn_cycles: 3,
+            churn_window_s: None,
+            cascade_len: 3,
+        }
+    }
+}
+
+/// Run every detector on a session. `abandoned` raises severities.
+pub fn detect(s: &Session, p: &FrictionParams, abandoned: bool) -> Vec<Moment> {
+    let mut out = Vec::new();
+    out.extend(abandoned_tool(s));
+    out.extend(rephrasing_cascade(s, p));
+    out.extend(context_churn(s, p));
+    out.extend(error_event(s));
+    out.extend(tone_escalation(s));
+    out.extend(backtracking(s));
+    out.extend(platform_confusion(s));
+    apply_severity(&mut out, abandoned);
+    out
+}
+
+/// Severity rules (also in `docs/judges.md`):
+/// - start from the moment's own level (set by its detector);
+/// - one level up when the same type occurs in 3 or more moments of the session;
+/// - one level up when the session was abandoned and this is its last moment.
+fn apply_severity(moments: &mut [Moment], abandoned: bool) {
+    let mut per_type: HashMap<FrictionType, usize> = HashMap::new();
+    for m in moments.iter() {
+        *per_type.entry(m.friction_type).or_default() += 1;
+    }
+    let last = moments.iter().map(|m| m.last_seq).max();
+    for m in moments.iter_mut() {
+        if per_type[&m.friction_type] >= 3 {
+            m.severity = m.severity.up();
+        }
+        if abandoned && Some(m.last_seq) == last {
+            m.severity = m.severity.up();
+        }
+    }
+}
+
+/// Signals grouped into moments: consecutive signals not separated by a user turn.
+fn group_by_turn<T: Clone>(s: &Session, signals: &[(i64, T)]) -> Vec<Vec<(i64, T)>> {
+    let user_seqs: Vec<i64> = s.user_turns().map(|e| e.seq).collect();
+    let mut groups: Vec<Vec<(i64, T)>> = Vec::new();
+    for sig in signals {
+        let split = match groups.last().and_then(|g| g.last()) {
+            None => true,
+            Some((prev, _)) => user_seqs.iter().any(|u| *u > *prev && *u < sig.0),
+        };
+        if split {
+            groups.push(vec![sig.clone()]);
+        } else if let Some(g) = groups.last_mut() {
+            g.push(sig.clone());
+        }
+    }
+    groups
+}
+
+fn abandoned_tool(s: &Session) -> Vec<Moment> {
+    let mut tools: HashMap<&str, Option<&str>> = HashMap::new();
+    let mut pending = 0usize;
+    let mut tool_since_user = false;
+    let mut signals: Vec<(i64, (&'static str, &'static str))> = Vec::new();
+    for e in &s.events {
+        match e.kind.as_str() {
+            "user_message" | "message_edit" => tool_since_user = false,
+            "tool_call" => {
+                tool_since_user = true;
+                pending += 1;
+                if let Some(id) = e.call_id.as_deref() {
+                    tools.insert(id, e.tool.as_deref());
+                }
+            }
+            "tool_result" => {
+                pending = pending.saturating_sub(1);
+                let tool = e
+                    .call_id
+                    .as_deref()
+                    .and_then(|id| tools.get(id).copied().flatten());
+                match e.status.as_deref() {
+                    Some("rejected") => signals.push((e.seq, ("declined", tool_category(tool)))),
+                    Some("cancelled") => signals.push((e.seq, ("cancelled", tool_category(tool)))),
+                    _ => {}
+                }
+            }
+            "interrupt" if tool_since_user || pending > 0 => {
+                signals.push((e.seq, ("interrupted", "tool sequence")));
+                pending = 0;
+            }
+            _ => {}
+        }
+    }
+    group_by_turn(s, &signals)
+        .into_iter()
+        .map(|g| {
+            let n = g.len();
+            let (verb, what) = g[0].1;
+            let citation = match (verb, n) {
+                ("interrupted", 1) => {
+                    "user interrupted the agent in the middle of a tool sequence".to_string()
+                }
+                ("declined", 1) => format!("user declined a proposed {what}"),
+                ("cancelled", 1) => format!("user cancelled a running {what}"),
+                _ => format!("user declined or interrupted {n} tool calls in a row"),
+            };
+            Moment::new(
+                FrictionType::AbandonedTool,
+                if n > 1 {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                g[0].0,
+                g[n - 1].0,
+                citation,
+                0.97,
+            )
+        })
+        .collect()
+}
+
+fn error_event(s: &Session) -> Vec<Moment> {
+    let mut tools: HashMap<&str, Option<&str>> = HashMap::new();
+    let mut signals: Vec<(i64, String)> = Vec::new();
+    for e in &s.events {
+        match e.kind.as_str() {
+            "tool_call" => {
+                if let Some(id) = e.call_id.as_deref() {
+                    tools.insert(id, e.tool.as_deref());
+                }
+            }
+            "tool_result" if e.status.as_deref() == Some("error") => {
+                let tool = e
+                    .call_id
+                    .as_deref()
+                    .and_then(|id| tools.get(id).copied().flatten());
+                signals.push((e.seq, tool_category(tool).to_string()));
+            }
+            "error" => {
+                let t = format!(
+                    "{} {}",
+                    e.error_type.as_deref().unwrap_or(""),
+                    e.message.as_deref().unwrap_or("")
+                )
+                .to_lowercase();
+                let what = if t.contains("api")
+                    || t.contains("overload")
+                    || t.contains("rate limit")
+                    || t.contains("529")
+                    || t.contains("5xx")
+                {
+                    "API error"
+                } else if t.contains("timeout") || t.contains("timed out") {
+                    "timeout"
+                } else if t.contains("crash") || t.contains("exited") || t.contains("panic") {
+                    "crash"
+                } else {
+                    "execution error"
+                };
+                signals.push((e.seq, format!("!{what}")));
+            }
+            _ => {}
+        }
+    }
+    group_by_turn(s, &signals)
+        .into_iter()
+        .map(|g| {
+            let n = g.len();
+            let system = g
+                .iter()
+                .find(|x| x.1.starts_with('!'))
+                .map(|x| x.1.trim_start_matches('!').to_string());
+            let citation = match (&system, n) {
+                (Some(what), 1) => format!("the agent hit an {what}")
+                    .replace("an crash", "a crash")
+                    .replace("an timeout", "a timeout"),
+                (Some(_), _) => {
+                    format!("{n} errors in a row, including a failure of the agent itself")
+                }
+                (None, _) => {
+                    let what = &g[0].1;
+                    if n == 1 {
+                        format!("a {what} failed")
+                    } else {
+                        format!("{n} tool calls failed in a row")
+                    }
+                }
+            };
+            let sev = match (system.is_some(), n) {
+                (true, _) | (_, 3..) => Severity::Medium,
+                _ => Severity::Low,
+            };
+            Moment::new(
+                FrictionType::ErrorEvent,
+                sev,
+                g[0].0,
+                g[n - 1].0,
+                citation,
+                0.98,
+            )
+        })
+        .collect()
+}
+
+/// One completed add->remove cycle of a path: (add seq, remove seq, remove ts).
+type Cycle = (i64, i64, Option<i64>);
+
+fn context_churn(s: &Session, p: &FrictionParams) -> Vec<Moment> {
+    // Per path: is it in context, the seq it was last added at, and its cycles.
+    let mut state: HashMap<&str, (bool, i64, Vec<Cycle>)> = HashMap::new();
+    for e in &s.events {
+        let Some(path) = e.path.as_deref() else {
+            continue;
+        };
+        let entry = state.entry(path).or_insert((false, 0, Vec::new()));
+        match e.kind.as_str() {
+            "context_add" if !entry.0 => {
+                entry.0 = true;
+                entry.1 = e.seq;
+            }
+            "context_remove" if entry.0 => {
+                entry.0 = false;
+                let start = entry.1;
+                entry.2.push((start, e.seq, e.ts));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut paths: Vec<_> = state
+        .into_values()
+        .filter(|v| v.2.len() >= p.churn_cycles)
+        .collect();
+    paths.sort_by_key(|v| v.2[0].0);
+    for (_, _, cycles) in paths {
+        // The longest run of cycles inside the window.
+        let mut best: Option<(usize, usize)> = None;
+        for i in 0..cycles.len() {
+            let mut j = i;
+            while j + 1 < cycles.len()
+                && p.churn_window_s
+                    .is_none_or(|w| match (cycles[i].2, cycles[j + 1].2) {
+                        (Some(a), Some(b)) => (b - a) <= w * 1_000_000,
+                        _ => true,
+                    })
+            {
+                j += 1;
+            }
+            if j + 1 - i >= p.churn_cycles && best.is_none_or(|(a, b)| j - i > b - a) {
+                best = Some((i, j));
+            }
+        }
+        if let Some((i, j)) = best {
+            let n = j + 1 - i;
+            let sev = if n >= 5 {
+                Severity::High
+            } else if n >= 4 {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            out.push(Moment::new(
+                FrictionType::ContextChurn,
+                sev,
+                cycles[i].0,
+                cycles[j].1,
+                format!(
+                    "the same file was added to and removed from the agent's context {n} times"
+                ),
+                0.97,
+            ));
+        }
+    }
+    out
+}
+
+/// A user turn prepared for comparison.
+struct Turn<'a> {
+    event: &'a Event,
+    terms: Vec<String>,
+    restate_cue: bool,
+    follow_cue: bool,
+    approval: bool,
+    question: bool,
+    lang: &'static str,
+}
+
+fn restates(prev: &Turn<'_>, cur: &Turn<'_>) -> bool {
+    if cur.approval && !cur.restate_cue {
+        return false;
+    }
+    if cur.follow_cue && !cur.restate_cue {
+        return false;
+    }
+    // A question answered, then a request on the same subject, is not a restatement.
+    if prev.question && !cur.question && !cur.restate_cue {
+        return false;
+    }
+    let (ov, n) = overlap(&prev.terms, &cur.terms);
+    let cos = trigram_cosine(&prev.terms, &cur.terms);
+    if cur.restate_cue {
+        // Two shared terms are enough only when the user switched language to be
+        // understood: then only names typed as-is are shared.
+        (ov >= 0.3 && n >= 3)
+            || (ov >= 0.5 && n >= 2)
+            || (n >= 2 && prev.lang != cur.lang)
+            || (cos >= 0.5 && n >= 2)
+    } else {
+        // Character similarity alone links identifiers that merely share a suffix
+        // ("getUser"/"saveUser"): it needs shared words too.
+        (ov >= 0.5 && n >= 3) || (cos >= 0.6 && n >= 2)
+    }
+}
+
+fn rephrasing_cascade(s: &Session, p: &FrictionParams) -> Vec<Moment> {
+    let turns: Vec<Turn<'_>> = s
+        .user_turns()
+        .map(|e| {
+            let text = e.text.as_deref().unwrap_or("");
+            let plain = strip_quoted(text);
+            Turn {
+                event: e,
+                terms: content_terms(text),
+                restate_cue: RESTATE_CUE.is_match(&plain) || e.kind == "message_edit",
+                follow_cue: FOLLOW_UP_CUE.is_match(&plain),
+                approval: APPROVAL.is_match(&plain) && plain.split_whitespace().count() <= 6,
+                question: QUESTION.is_match(&plain),
+                lang: guess_language(&plain),
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut chain: Vec<usize> = Vec::new();
+    let flush = |chain: &Vec<usize>, out: &mut Vec<Moment>| {
+        if chain.len() >= p.cascade_len {
+            let n = chain.len() - 1;
+            let first = turns[chain[0]].event.seq;
+            let last = turns[chain[n]].event.seq;
+            let edits = chain
+                .iter()
+                .filter(|i| turns[**i].event.kind == "message_edit")
+                .count();
+            let sev = if n >= 3 {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let how = if edits > 0 {
+                ", partly by editing the earlier message"
+            } else {
+                ""
+            };
+            out.push(Moment::new(
+                FrictionType::RephrasingCascade,
+                sev,
+                first,
+                last,
+                format!("user restated the same request {n} times in other words after unsatisfying attempts{how}"),
+                0.8,
+            ));
+        }
+    };
+    for i in 0..turns.len() {
+        let linked = !chain.is_empty() && chain.iter().any(|&j| restates(&turns[j], &turns[i]));
+        if linked {
+            chain.push(i);
+        } else {
+            flush(&chain, &mut out);
+            chain = vec![i];
+        }
+    }
+    flush(&chain, &mut out);
+    out
+}
+
+fn tone_escalation(s: &Session) -> Vec<Moment> {
+    let mut signals: Vec<(i64, (bool, bool))> = Vec::new();
+    for e in s.user_turns() {
+        let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
+        let hits: Vec<usize> = FRUSTRATION.matches(&plain).into_iter().collect();
+        let hits = if hits == [0] && FRUSTRATION_EXCLUDE.is_match(&plain) {
+            Vec::new()
+        } else {
+            hits
+        };
+        let shouting = shouting(&plain);
+        if !hits.is_empty() || shouting {
+            signals.push((e.seq, (shouting, !hits.is_empty())));
+        }
+    }
+    signals
+        .into_iter()
+        .map(|(seq, (shouting, words))| {
+            let (citation, sev) = match (shouting, words) {
+                (true, true) => (
+                    "user vented frustration at the agent, in capitals",
+                    Severity::High,
+                ),
+                (true, false) => (
+                    "user wrote to the agent in capitals, shouting",
+                    Severity::Medium,
+                ),
+                _ => (
+                    "user voiced frustration or annoyance at the agent",
+                    Severity::Medium,
+                ),
+            };
+            Moment::new(
+                FrictionType::ToneEscalation,
+                sev,
+                seq,
+                seq,
+                citation.into(),
+                0.85,
+            )
+        })
+        .collect()
+}
+
+fn backtracking(s: &Session) -> Vec<Moment> {
+    let mut agent_acted = false;
+    let mut out = Vec::new();
+    for e in &s.events {
+        if e.kind == "tool_call" {
+            agent_acted = true;
+        }
+        if !e.is_user_turn() || !agent_acted {
+            continue;
+        }
+        let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
+        if BACKTRACK.is_match(&plain) && !BACKTRACK_TASK.is_match(&plain) {
+            out.push(Moment::new(
+                FrictionType::Backtracking,
+                Severity::Medium,
+                e.seq,
+                e.seq,
+                "user asked the agent to undo or revert a change it had made".into(),
+                0.85,
+            ));
+        }
+    }
+    out
+}
+
+fn platform_confusion(s: &Session) -> Vec<Moment> {
+    let mut out = Vec::new();
+    for e in s.user_turns() {
+        let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
+        if PLATFORM.is_match(&plain) && !PLATFORM_EXCLUDE.is_match(&plain) {
+            out.push(Moment::new(
+                FrictionType::PlatformConfusion,
+                Severity::Low,
+                e.seq,
+                e.seq,
+                "user was unsure how the agent product itself works (its commands, modes, permissions, memory or what it can see)".into(),
+                0.8,
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,245 @@
+//! Apply a judge to one date partition of the lake and write its tables.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
+    TimestampMicrosecondArray,
+};
+use arrow::datatypes::DataType;
+use chrono::NaiveDate;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use signals_lake::{Lake, schema};
+
+use crate::session::{Event, Session};
+use crate::{Error, Facet, Judge, Moment, Result};
+
+/// The SQL that picks the sessions a judge analyses ($1 date, $2 min steps).
+pub const FILTER_SQL: &str = include_str!("../../../sql/stages/filter.sql");
+
+/// Which pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The friction pass -> `frictions`.
+    Friction,
+    /// The facet pass -> `session_facets`.
+    Facets,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassReport {
+    /// Sessions analysed.
+    pub sessions: u64,
+    /// Rows written.
+    pub rows: u64,
+}
+
+/// Stream the sessions of `date` that pass the filter, in session order, to `f`.
+pub async fn for_each_session(
+    ctx: &SessionContext,
+    date: NaiveDate,
+    min_steps: i64,
+    mut f: impl FnMut(&Session),
+) -> Result<u64> {
+    let sql = format!(
+        "SELECT session_id, seq, ts, kind, text, call_id, tool, args, status, output, path, error_type, message
+         FROM events
+         WHERE date = $1 AND session_id IN ({})
+         ORDER BY session_id, seq",
+        FILTER_SQL.trim().trim_end_matches(';')
+    );
+    let df = ctx.sql(&sql).await?.with_param_values(vec![
+        ScalarValue::from(date.to_string()),
+        ScalarValue::from(min_steps),
+    ])?;
+    let mut stream = df.execute_stream().await?;
+    let mut current = Session::default();
+    let mut count = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        let s = |i: usize| -> Result<ArrayRef> {
+            Ok(arrow::compute::cast(batch.column(i), &DataType::Utf8)?)
+        };
+        let ids = s(0)?;
+        let ids = ids.as_string::<i32>();
+        let seq = arrow::compute::cast(batch.column(1), &DataType::Int64)?;
+        let seq = seq.as_primitive::<arrow::datatypes::Int64Type>();
+        let ts = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .ok_or_else(|| {
+                Error::Arrow(arrow::error::ArrowError::SchemaError(
+                    "events.ts is not µs".into(),
+                ))
+            })?;
+        let cols: Vec<ArrayRef> = (3..13).map(s).collect::<Result<_>>()?;
+        let txt = |c: usize, i: usize| {
+            let a = cols[c].as_string::<i32>();
+            a.is_valid(i).then(|| a.value(i).to_string())
+        };
+        for i in 0..batch.num_rows() {
+            let id = ids.value(i);
+            if current.id != id {
+                if !current.id.is_empty() {
+                    f(&current);
+                    count += 1;
+                }
+                current = Session {
+                    id: id.to_string(),
+                    events: Vec::new(),
+                };
+            }
+            current.events.push(Event {
+                seq: seq.value(i),
+                ts: ts.is_valid(i).then(|| ts.value(i)),
+                kind: txt(0, i).unwrap_or_default(),
+                text: txt(1, i),
+                call_id: txt(2, i),
+                tool: txt(3, i),
+                args: txt(4, i),
+                status: txt(5, i),
+                output: txt(6, i),
+                path: txt(7, i),
+                error_type: txt(8, i),
+                message: txt(9, i),
+            });
+        }
+    }
+    if !current.id.is_empty() {
+        f(&current);
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Run one pass of `judge` over `date` and replace that partition of its table.
+pub async fn run_pass(
+    lake: &Lake,
+    ctx: &SessionContext,
+    date: NaiveDate,
+    judge: &dyn Judge,
+    pass: Pass,
+    min_steps: i64,
+) -> Result<PassReport> {
+    let mut rows = Rows::default();
+    let sessions = for_each_session(ctx, date, min_steps, |s| match pass {
+        Pass::Friction => rows.moments(&s.id, &judge.friction(s)),
+        Pass::Facets => rows.facets(&s.id, &judge.facets(s)),
+    })
+    .await?;
+    let batch = match pass {
+        Pass::Friction => rows.friction_batch(judge)?,
+        Pass::Facets => rows.facet_batch(judge)?,
+    };
+    let def = match pass {
+        Pass::Friction => schema::frictions(),
+        Pass::Facets => schema::session_facets(),
+    };
+    let written = lake
+        .write_partition_batches(&def, date, vec![batch])
+        .await?;
+    Ok(PassReport {
+        sessions,
+        rows: written,
+    })
+}
+
+/// Run both passes of `judge` over `date`, side by side.
+pub async fn run_both(
+    lake: &Lake,
+    date: NaiveDate,
+    judge: Arc<dyn Judge>,
+    min_steps: i64,
+) -> Result<(PassReport, PassReport)> {
+    let ctx = lake.session_context().await?;
+    let (a, b) = tokio::join!(
+        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Friction, min_steps),
+        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Facets, min_steps),
+    );
+    Ok((a?, b?))
+}
+
+#[derive(Default)]
+struct Rows {
+    session: StringBuilder,
+    a: StringBuilder,
+    b: StringBuilder,
+    c: StringBuilder,
+    first: Int64Builder,
+    last: Int64Builder,
+    citation: StringBuilder,
+    confidence: Float64Builder,
+    n: usize,
+}
+
+impl Rows {
+    fn moments(&mut self, id: &str, ms: &[Moment]) {
+        for m in ms {
+            self.session.append_value(id);
+            self.a.append_value(m.friction_type.id());
+            self.b.append_value(m.severity.id());
+            self.first.append_value(m.first_seq);
+            self.last.append_value(m.last_seq);
+            self.citation.append_value(&m.citation);
+            self.confidence.append_value(m.confidence);
+            self.n += 1;
+        }
+    }
+
+    fn facets(&mut self, id: &str, fs: &[Facet]) {
+        for f in fs {
+            self.session.append_value(id);
+            self.a.append_value(&f.facet);
+            self.b.append_value(&f.value);
+            self.c.append_value(&f.source);
+            self.n += 1;
+        }
+    }
+
+    fn judge_cols(&self, judge: &dyn Judge) -> [ArrayRef; 2] {
+        [
+            Arc::new(arrow::array::StringArray::from(vec![judge.name(); self.n])),
+            Arc::new(arrow::array::StringArray::from(vec![
+                judge.version();
+                self.n
+            ])),
+        ]
+    }
+
+    fn friction_batch(&mut self, judge: &dyn Judge) -> Result<RecordBatch> {
+        let [j, v] = self.judge_cols(judge);
+        Ok(RecordBatch::try_new(
+            schema::frictions().file_schema(),
+            vec![
+                Arc::new(self.session.finish()),
+                Arc::new(self.a.finish()),
+                Arc::new(self.b.finish()),
+                Arc::new(self.first.finish()),
+                Arc::new(self.last.finish()),
+                Arc::new(self.citation.finish()),
+                Arc::new(self.confidence.finish()),
+                j,
+                v,
+            ],
+        )?)
+    }
+
+    fn facet_batch(&mut self, judge: &dyn Judge) -> Result<RecordBatch> {
+        let [j, v] = self.judge_cols(judge);
+        Ok(RecordBatch::try_new(
+            schema::session_facets().file_schema(),
+            vec![
+                Arc::new(self.session.finish()),
+                Arc::new(self.a.finish()),
+                Arc::new(self.b.finish()),
+                Arc::new(self.c.finish()),
+                j,
+                v,
+            ],
+        )?)
+    }
+}

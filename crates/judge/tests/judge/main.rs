@@ -1,0 +1,5 @@
+//! Integration tests of the judge crate (one test binary).
+
+mod generated;
+mod handwritten;
+mod privacy;
