@@ -29,6 +29,8 @@ enum Command {
     Judge(cmd::judge::Args),
     /// Score the judge output in the lake against a label file.
     Eval(cmd::eval::Args),
+    /// List sessions, or show one as a timeline (`sessions show ID`).
+    Sessions(cmd::sessions::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +53,7 @@ fn main() -> std::process::ExitCode {
             Command::Tables(a) => cmd::tables::run(&cli.lake, a).await,
             Command::Judge(a) => cmd::judge::run(&cli.lake, a).await,
             Command::Eval(a) => cmd::eval::run(&cli.lake, a).await,
+            Command::Sessions(a) => cmd::sessions::run(&cli.lake, a).await,
         }
     });
     match result {

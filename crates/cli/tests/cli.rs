@@ -279,3 +279,59 @@ fn judge_and_eval_from_the_cli() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no sessions on 2031-01-01"));
 }
+
+#[test]
+fn real_agent_logs_ingest_and_show_as_a_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    let real = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures/real");
+    let out = ok(&signals(&lake, &["ingest", real]));
+    assert!(
+        out.contains(
+            "aider: 3, claude-code: 7, codex: 7, gemini-cli: 5, openhands: 4, swe-agent: 3"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("0 quarantined"), "{out}");
+    assert!(out.contains("skipped records of unmapped types"), "{out}");
+    let n = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT source_format, count(DISTINCT session_id) AS n FROM events GROUP BY 1 ORDER BY 1",
+        ],
+    ));
+    assert_eq!(
+        n,
+        "source_format,n\naider,5\nclaude-code,8\ncodex,8\ngemini-cli,5\nopenhands,4\nswe-agent,3\n"
+    );
+
+    let show = ok(&signals(
+        &lake,
+        &["sessions", "show", "019e3291-0ec0-73c0-b489-5254be20aa34"],
+    ));
+    assert!(show.contains("codex-tui 0.130.0 · model gpt-5.5"), "{show}");
+    assert!(
+        show.contains("interrupt") && show.contains("Reply with exactly: ok"),
+        "{show}"
+    );
+    let list = ok(&signals(&lake, &["sessions", "list", "--limit", "3"]));
+    assert_eq!(
+        list.lines().filter(|l| l.starts_with("| ")).count(),
+        4,
+        "{list}"
+    );
+    let o = signals(&lake, &["sessions", "show", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no session \"nope\""));
+
+    // Forcing the wrong format loses nothing silently and crashes nothing.
+    let claude = format!("{real}/claude_code/irrlicht_2-20_user-esc-interrupt.jsonl");
+    let o = signals(&lake, &["ingest", "--format", "interchange", &claude]);
+    assert_eq!(o.status.code(), Some(1), "nothing readable");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("irrlicht_2-20_user-esc-interrupt.jsonl:1:")
+    );
+}

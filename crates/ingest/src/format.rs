@@ -1,4 +1,4 @@
-//! Input formats: the interchange format and (later) the logs real agents write.
+//! Input formats: the interchange format and the logs real agents write.
 
 use std::io::BufRead;
 
@@ -13,6 +13,10 @@ pub trait EventSink {
     fn quarantine(&mut self, line: i64, reason: String, raw: &str);
     /// A record of a type the format reader does not map (counted, never fatal).
     fn skipped(&mut self, record_type: &str);
+    /// Name of the input being read (formats without session ids derive one from it).
+    fn source(&self) -> &str {
+        ""
+    }
 }
 
 /// A session log format.
@@ -27,7 +31,16 @@ pub trait Format: Send + Sync {
 
 /// Every format, in detection order (most specific first).
 pub fn formats() -> Vec<Box<dyn Format>> {
-    vec![Box::new(crate::interchange::Interchange)]
+    use crate::adapters::*;
+    vec![
+        Box::new(claude_code::ClaudeCode),
+        Box::new(codex::Codex),
+        Box::new(gemini::Gemini),
+        Box::new(openhands::OpenHands),
+        Box::new(swe_agent::SweAgent),
+        Box::new(aider::Aider),
+        Box::new(crate::interchange::Interchange),
+    ]
 }
 
 /// Names accepted by `--format`.

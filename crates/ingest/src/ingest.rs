@@ -324,6 +324,9 @@ impl crate::format::EventSink for ProgressSink<'_> {
         self.inner.skipped(record_type);
         self.tick();
     }
+    fn source(&self) -> &str {
+        self.inner.source()
+    }
 }
 
 /// Sessions already in the lake among `staged`: id -> (date, earliest ts µs).

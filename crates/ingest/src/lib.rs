@@ -1,6 +1,7 @@
 //! Ingest: read session logs (the interchange format, and the logs coding agents
 //! write) into the lake's `events`, `sessions` and `quarantine` tables.
 
+pub mod adapters;
 pub mod format;
 pub mod ingest;
 pub mod input;

@@ -168,6 +168,10 @@ impl EventSink for Stager {
         });
     }
 
+    fn source(&self) -> &str {
+        &self.file
+    }
+
     fn skipped(&mut self, record_type: &str) {
         self.counts.lines += 1;
         *self

@@ -1,4 +1,7 @@
-//! Integration tests of `signals ingest` against real lakes (local disk and memory).
+//! Integration tests of `signals ingest` against real lakes (local disk and memory),
+//! and of the agent-log adapters (`adapters/`).
+
+mod adapters;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

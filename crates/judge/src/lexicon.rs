@@ -173,6 +173,7 @@ pub static PLATFORM: LazyLock<RegexSet> = LazyLock::new(|| {
         r"\b(why|how) (did|do|does|could|can) you (forget|lose|not remember)\b|\bmake you remember\b|\bremember (\w+ ){0,3}(between|across) (sessions|chats|conversations)\b",
         r"\b(can'?t|cannot|can) you (not )?(see|access|read|open|view|load) (the|my|this|that|those|these) (\w+ )?(file|image|screenshot|attachment|picture|photo|pdf|log)s? (i|that i|we) (just )?(attached|uploaded|sent|pasted|dropped|shared|added)\b",
         r"\byour (context|memory|context window|system prompt|instructions|token limit|knowledge cutoff)\b",
+        r"\bthere (isn'?t|is no|is not|'s no) (a |an |any )?/[a-z][a-z-]+ (command|option)\b|\b(is there|isn'?t there) (a |an )?/[a-z][a-z-]+ (command|option)\b|\bwhere did the /[a-z][a-z-]+ command go\b",
         r"\bhow much context\b|\bcontext (left|remaining|window)\b",
         r"\b(don't|do not|doesn't|can't) (get|understand|figure out) how (the )?(permissions?|modes?|approvals?|this tool|this thing|you) (work|works|function)\b",
         r"\bwhere (did|does|do) my (previous|last|old|earlier) (conversation|chat|session|history|thread)s? go\b|\blost my (conversation|chat|session|history)\b",

@@ -348,8 +348,14 @@ pub fn shouting(text: &str) -> bool {
     if ratio >= 0.7 && letters >= 10 {
         return true;
     }
+    // In long messages (task templates, specs, pasted documents) capitalised runs
+    // are emphasis conventions ("DO NOT EDIT", "IMPORTANT TIPS"), not shouting.
+    let plain = strip_quoted(text);
+    if plain.split_whitespace().count() > 60 {
+        return false;
+    }
     let mut run = 0;
-    for w in strip_quoted(text).split_whitespace() {
+    for w in plain.split_whitespace() {
         let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
         let word = !w.contains('_') && !w.contains('/') && letters.len() >= 2;
         if word && letters.iter().all(|c| c.is_uppercase()) {
@@ -444,5 +450,12 @@ mod tests {
     fn shouting_is_measured_on_words_not_identifiers() {
         assert!(caps_ratio("WHY IS THIS STILL FAILING").0 > 0.9);
         assert!(caps_ratio("keep the DB_URL and MAX_SIZE variables").0 < 0.2);
+        assert!(shouting("no, I SAID DO NOT touch the tests"));
+        assert!(!shouting("keep the DB_URL and MAX_SIZE variables"));
+        let template = format!(
+            "{} IMPORTANT TIPS: DO NOT EDIT the tests.",
+            "word ".repeat(80)
+        );
+        assert!(!shouting(&template), "emphasis in a long task template");
     }
 }

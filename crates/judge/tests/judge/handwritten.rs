@@ -163,6 +163,7 @@ fn platform_confusion_on_realistic_wording() {
         &["how much context do you have left?"],
         &["can I paste an image here?"],
         &["what does the --continue flag do?"],
+        &["it looks like there isnt a /continue command but it is instead used with the -c switch"],
         &["which files can you see right now?"],
         &["¿cómo hago para que no me pidas confirmación cada vez?"],
         &["Wo stelle ich ein, welche Befehle du ausführen darfst?"],
