@@ -1,12 +1,12 @@
--- The lake at a glance: what the README's main command prints after ingesting and
--- judging data/.
+-- The lake at a glance: what the README's main command prints after ingesting
+-- data/ and running the daily pipeline over every date in it.
 
--- Sessions and events overall; "long" sessions have >= 30 agentic steps (tool calls),
--- the default filter of the daily pipeline.
+-- Sessions and events overall; "analysed" sessions are those the daily pipeline's
+-- `filter` stage chose (default: >= 30 agentic steps, i.e. tool calls).
 SELECT
     count(*) AS sessions,
     sum(event_count) AS events,
-    count(*) FILTER (WHERE step_count >= 30) AS long_sessions,
+    (SELECT count(*) FROM analysed_sessions) AS analysed_sessions,
     round(avg(step_count), 1) AS avg_steps,
     min(date) AS first_day,
     max(date) AS last_day
@@ -28,15 +28,17 @@ ORDER BY agent_version;
 -- Lines that could not be ingested.
 SELECT count(*) AS quarantined_lines FROM quarantine;
 
--- Friction the judge found (`signals judge`): per type, the analysed sessions that
--- have it, their share of all analysed sessions, and how many moments were severe.
+-- Friction the judge found: per type, the analysed sessions that have it, their
+-- share of all analysed sessions, and the moments by severity.
 SELECT
     friction_type,
     count(DISTINCT session_id) AS sessions,
     round(100.0 * count(DISTINCT session_id)
         / (SELECT count(DISTINCT session_id) FROM session_facets), 1) AS pct_of_analysed,
     count(*) AS moments,
-    count(*) FILTER (WHERE severity = 'high') AS high_severity
+    count(*) FILTER (WHERE severity = 'low') AS low,
+    count(*) FILTER (WHERE severity = 'medium') AS medium,
+    count(*) FILTER (WHERE severity = 'high') AS high
 FROM frictions
 GROUP BY friction_type
 ORDER BY sessions DESC, friction_type;

@@ -1,7 +1,11 @@
--- filter: the sessions worth analysing on a day — those with at least
--- `min_steps` agentic steps (tool calls).
--- $1: the date (YYYY-MM-DD); $2: min_steps (default 30).
-SELECT session_id
+-- filter: the sessions of a day worth analysing — those with at least
+-- `min_steps` agentic steps (tool calls). Output: table `analysed_sessions`.
+-- $date: the date (YYYY-MM-DD); $min_steps: the threshold (default 30).
+SELECT
+    session_id,
+    step_count,
+    user_message_count,
+    agent_version
 FROM sessions
-WHERE date = $1
-  AND step_count >= $2
+WHERE date = $date
+  AND step_count >= $min_steps

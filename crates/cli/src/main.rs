@@ -31,6 +31,16 @@ enum Command {
     Eval(cmd::eval::Args),
     /// List sessions, or show one as a timeline (`sessions show ID`).
     Sessions(cmd::sessions::Args),
+    /// Run a pipeline (e.g. `daily`) for one date partition, resuming where it stopped.
+    Run(cmd::pipeline::RunArgs),
+    /// Run a pipeline over a range of dates (or every date with sessions).
+    Backfill(cmd::pipeline::BackfillArgs),
+    /// Runs and their stages, from the run state kept in the lake.
+    Status(cmd::pipeline::StatusArgs),
+    /// Show a pipeline's DAG (text, dot or mermaid).
+    Dag(cmd::pipeline::DagArgs),
+    /// Run a pipeline on its cron schedule, catching up missed days.
+    Schedule(cmd::pipeline::ScheduleArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,6 +64,11 @@ fn main() -> std::process::ExitCode {
             Command::Judge(a) => cmd::judge::run(&cli.lake, a).await,
             Command::Eval(a) => cmd::eval::run(&cli.lake, a).await,
             Command::Sessions(a) => cmd::sessions::run(&cli.lake, a).await,
+            Command::Run(a) => cmd::pipeline::run_cmd(&cli.lake, a).await,
+            Command::Backfill(a) => cmd::pipeline::backfill_cmd(&cli.lake, a).await,
+            Command::Status(a) => cmd::pipeline::status_cmd(&cli.lake, a).await,
+            Command::Dag(a) => cmd::pipeline::dag_cmd(&cli.lake, a).await,
+            Command::Schedule(a) => cmd::pipeline::schedule_cmd(&cli.lake, a).await,
         }
     });
     match result {

@@ -78,7 +78,7 @@ fn generate_ingest_query_and_rerun_changes_nothing() {
         ],
     ));
     assert!(
-        summary.contains("long_sessions") && summary.contains("quarantined_lines"),
+        summary.contains("analysed_sessions") && summary.contains("quarantined_lines"),
         "{summary}"
     );
 }
@@ -195,6 +195,19 @@ async fn s3_lake_end_to_end_over_http() {
         let lake = "s3://lake-bucket/prod";
         ok(&signals_env(lake, &["ingest", &sessions_dir], &env));
         ok(&signals_env(lake, &["ingest", &sessions_dir], &env));
+        // The pipeline's lease, state and outputs live in the bucket too.
+        let run = [
+            "run",
+            "daily",
+            "--date",
+            "2026-11-03",
+            "--param",
+            "min_steps=0",
+        ];
+        let first = ok(&signals_env(lake, &run, &env));
+        assert!(first.contains("succeeded"), "{first}");
+        let second = ok(&signals_env(lake, &run, &env));
+        assert!(second.contains("already complete"), "{second}");
         ok(&signals_env(
             lake,
             &[
@@ -216,6 +229,21 @@ async fn s3_lake_end_to_end_over_http() {
             .join("lake-bucket/prod/events/date=2026-11-03/part-00000.parquet")
             .exists()
     );
+    for object in [
+        "_runs/daily/date=2026-11-03.json",
+        "analysed_sessions/date=2026-11-03/part-00000.parquet",
+        "session_facets/date=2026-11-03/part-00000.parquet",
+    ] {
+        assert!(
+            server
+                .dir
+                .path()
+                .join("lake-bucket/prod")
+                .join(object)
+                .exists(),
+            "{object}"
+        );
+    }
 }
 
 #[test]
@@ -333,5 +361,181 @@ fn real_agent_logs_ingest_and_show_as_a_timeline() {
     assert_eq!(o.status.code(), Some(1), "nothing readable");
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("irrlicht_2-20_user-esc-interrupt.jsonl:1:")
+    );
+}
+
+/// `signals` run from a directory (the repository root, to find `pipelines/`).
+fn signals_in(dir: &Path, lake: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_signals"))
+        .args(args)
+        .current_dir(dir)
+        .env("SIGNALS_LAKE", lake)
+        .output()
+        .expect("signals runs")
+}
+
+fn repo() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The README's main command, twice: the second run changes nothing.
+#[test]
+fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    let main_job = || {
+        ok(&signals_in(repo(), &lake, &["ingest", "data/sessions"]));
+        let backfill = ok(&signals_in(repo(), &lake, &["backfill", "daily", "--all"]));
+        let summary = ok(&signals_in(
+            repo(),
+            &lake,
+            &["sql", "-f", "sql/reports/summary.sql"],
+        ));
+        (backfill, summary)
+    };
+    let (first, summary) = main_job();
+    assert!(
+        first.contains("backfill daily: 14 dates, 0 failed"),
+        "{first}"
+    );
+    assert!(
+        summary.contains("analysed_sessions") && summary.contains("friction_type"),
+        "{summary}"
+    );
+    let q = "SELECT (SELECT count(*) FROM analysed_sessions) AS a, \
+             (SELECT count(*) FROM sessions WHERE step_count >= 30) AS l, \
+             (SELECT count(*) FROM frictions) AS f, (SELECT count(*) FROM session_facets) AS s";
+    let counts = ok(&signals(&lake, &["sql", "--format", "csv", q]));
+    let row: Vec<i64> = counts
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(row[0], row[1], "the filter keeps the long sessions");
+    assert!(row[0] > 100 && row[2] > 0 && row[3] > 0, "{counts}");
+
+    let (second, summary_again) = main_job();
+    assert_eq!(summary, summary_again);
+    assert_eq!(counts, ok(&signals(&lake, &["sql", "--format", "csv", q])));
+    assert!(
+        second.contains("backfill daily: 14 dates, 0 failed"),
+        "{second}"
+    );
+}
+
+#[test]
+fn run_status_dag_and_schedule_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions_dir = generate(dir.path(), 60);
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals(&lake, &["ingest", &sessions_dir]));
+    let date = "2026-11-01";
+
+    // JSON logs: one object per line on stderr.
+    let o = signals_in(
+        repo(),
+        &lake,
+        &["run", "daily", "--date", date, "--log-format", "json"],
+    );
+    let out = ok(&o);
+    assert!(
+        out.starts_with(&format!("daily {date}: succeeded")),
+        "{out}"
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let finished: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "stage_finished")
+        .map(|e| e["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(finished.len(), 3, "{events:?}");
+    assert_eq!(finished[0], "filter");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["pipeline"] == "daily" && e["date"] == date)
+    );
+
+    let again = ok(&signals_in(
+        repo(),
+        &lake,
+        &["run", "daily", "--date", date],
+    ));
+    assert!(again.contains("already complete"), "{again}");
+
+    let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
+    let lines: Vec<&str> = status.lines().collect();
+    assert!(
+        lines[1].contains("succeeded") && lines[1].contains("3/3"),
+        "{status}"
+    );
+    assert!(
+        lines[2].trim_start().starts_with("filter"),
+        "pipeline order:\n{status}"
+    );
+    assert!(lines[2].contains("rows"), "{status}");
+
+    // User errors: named, non-zero exit, nothing run.
+    let o = signals_in(
+        repo(),
+        &lake,
+        &["run", "daily", "--date", date, "--param", "min_step=3"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("min_step") && err.contains("min_steps"),
+        "{err}"
+    );
+    let o = signals_in(repo(), &lake, &["run", "weekly", "--date", date]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("known: daily"));
+
+    // Backfill a range, then the DAG as Graphviz.
+    let b = ok(&signals_in(
+        repo(),
+        &lake,
+        &[
+            "backfill",
+            "daily",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-03",
+            "--parallel",
+            "2",
+        ],
+    ));
+    assert!(
+        b.contains("already complete") && b.contains("3 dates, 0 failed"),
+        "{b}"
+    );
+    let dot = ok(&signals_in(
+        repo(),
+        &lake,
+        &["dag", "show", "daily", "--format", "dot"],
+    ));
+    assert!(dot.contains("\"filter\" -> \"friction\""), "{dot}");
+
+    // The scheduler, once: the last 7 days (catchup_days) before now, each run.
+    let s = ok(&signals_in(
+        repo(),
+        &lake,
+        &["schedule", "daily", "--once", "--log-format", "quiet"],
+    ));
+    assert_eq!(
+        s.lines().filter(|l| l.contains(": succeeded")).count(),
+        7,
+        "{s}"
+    );
+    let s = signals_in(repo(), &lake, &["schedule", "daily", "--once"]);
+    assert!(
+        String::from_utf8_lossy(&s.stderr).contains("up to date"),
+        "{s:?}"
     );
 }

@@ -16,8 +16,18 @@ use signals_lake::{Lake, schema};
 use crate::session::{Event, Session};
 use crate::{Error, Facet, Judge, Moment, Result};
 
-/// The SQL that picks the sessions a judge analyses ($1 date, $2 min steps).
+/// The SQL that picks the sessions a judge analyses (`$date`, `$min_steps`).
 pub const FILTER_SQL: &str = include_str!("../../../sql/stages/filter.sql");
+
+/// Which sessions of a date a pass analyses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Those that pass `sql/stages/filter.sql` with this `min_steps`.
+    MinSteps(i64),
+    /// Those listed in a lake table's partition of the date (the pipeline's
+    /// `filter` stage writes `analysed_sessions`).
+    Table(String),
+}
 
 /// Which pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,24 +47,34 @@ pub struct PassReport {
     pub rows: u64,
 }
 
-/// Stream the sessions of `date` that pass the filter, in session order, to `f`.
+/// Stream the selected sessions of `date`, in session order, to `f`.
 pub async fn for_each_session(
     ctx: &SessionContext,
     date: NaiveDate,
-    min_steps: i64,
+    selection: &Selection,
     mut f: impl FnMut(&Session),
 ) -> Result<u64> {
+    let (chosen, mut params) = match selection {
+        Selection::MinSteps(n) => (
+            format!(
+                "SELECT session_id FROM ({})",
+                FILTER_SQL.trim().trim_end_matches(';')
+            ),
+            vec![("min_steps", ScalarValue::from(*n))],
+        ),
+        Selection::Table(t) => (
+            format!("SELECT session_id FROM {t} WHERE date = $date"),
+            vec![],
+        ),
+    };
+    params.push(("date", ScalarValue::from(date.to_string())));
     let sql = format!(
         "SELECT session_id, seq, ts, kind, text, call_id, tool, args, status, output, path, error_type, message
          FROM events
-         WHERE date = $1 AND session_id IN ({})
-         ORDER BY session_id, seq",
-        FILTER_SQL.trim().trim_end_matches(';')
+         WHERE date = $date AND session_id IN ({chosen})
+         ORDER BY session_id, seq"
     );
-    let df = ctx.sql(&sql).await?.with_param_values(vec![
-        ScalarValue::from(date.to_string()),
-        ScalarValue::from(min_steps),
-    ])?;
+    let df = ctx.sql(&sql).await?.with_param_values(params)?;
     let mut stream = df.execute_stream().await?;
     let mut current = Session::default();
     let mut count = 0u64;
@@ -123,10 +143,10 @@ pub async fn run_pass(
     date: NaiveDate,
     judge: &dyn Judge,
     pass: Pass,
-    min_steps: i64,
+    selection: &Selection,
 ) -> Result<PassReport> {
     let mut rows = Rows::default();
-    let sessions = for_each_session(ctx, date, min_steps, |s| match pass {
+    let sessions = for_each_session(ctx, date, selection, |s| match pass {
         Pass::Friction => rows.moments(&s.id, &judge.friction(s)),
         Pass::Facets => rows.facets(&s.id, &judge.facets(s)),
     })
@@ -153,12 +173,12 @@ pub async fn run_both(
     lake: &Lake,
     date: NaiveDate,
     judge: Arc<dyn Judge>,
-    min_steps: i64,
+    selection: &Selection,
 ) -> Result<(PassReport, PassReport)> {
     let ctx = lake.session_context().await?;
     let (a, b) = tokio::join!(
-        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Friction, min_steps),
-        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Facets, min_steps),
+        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Friction, selection),
+        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Facets, selection),
     );
     Ok((a?, b?))
 }

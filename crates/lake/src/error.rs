@@ -107,14 +107,7 @@ impl Error {
                 _ => ErrorClass::External,
             },
             Error::Io(_) => ErrorClass::External,
-            Error::DataFusion(e) => match e.find_root() {
-                datafusion::error::DataFusionError::ObjectStore(_)
-                | datafusion::error::DataFusionError::IoError(_) => ErrorClass::External,
-                datafusion::error::DataFusionError::SQL(..)
-                | datafusion::error::DataFusionError::Plan(_)
-                | datafusion::error::DataFusionError::SchemaError(..) => ErrorClass::User,
-                _ => ErrorClass::Internal,
-            },
+            Error::DataFusion(e) => datafusion_class(e),
             Error::SchemaMismatch { .. }
             | Error::View { .. }
             | Error::Arrow(_)
@@ -126,3 +119,14 @@ impl Error {
 
 /// Result alias of the lake crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The class of a DataFusion error: storage failures are external, SQL and plan
+/// errors are the user's, the rest internal.
+pub fn datafusion_class(e: &datafusion::error::DataFusionError) -> ErrorClass {
+    use datafusion::error::DataFusionError as E;
+    match e.find_root() {
+        E::ObjectStore(_) | E::IoError(_) => ErrorClass::External,
+        E::SQL(..) | E::Plan(_) | E::SchemaError(..) => ErrorClass::User,
+        _ => ErrorClass::Internal,
+    }
+}

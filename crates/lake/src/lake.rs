@@ -249,6 +249,23 @@ impl Lake {
         self.write_partition(table, date, stream).await
     }
 
+    /// The version of a partition's object (its e-tag, or size and modification
+    /// time where the store has none), or `None` when the partition does not exist.
+    /// Every write of a partition gives it a new version.
+    pub async fn partition_version(&self, table: &str, date: NaiveDate) -> Result<Option<String>> {
+        match self.store.head(&self.partition_file(table, date)).await {
+            Ok(m) => Ok(Some(m.e_tag.unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    m.size,
+                    m.last_modified.timestamp_nanos_opt().unwrap_or_default()
+                )
+            }))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Remove a partition (no error when it does not exist).
     pub async fn delete_partition(&self, table: &str, date: NaiveDate) -> Result<()> {
         match self.store.delete(&self.partition_file(table, date)).await {

@@ -7,7 +7,7 @@ mod lake;
 mod lease;
 pub mod schema;
 
-pub use error::{Error, ErrorClass, Result};
+pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date};
 pub use lease::{Lease, LeaseRecord, holder_id};
 

@@ -322,6 +322,36 @@ pub fn quarantine() -> TableDef {
     }
 }
 
+/// `analysed_sessions`: the sessions of a day the pipeline's `filter` stage chose.
+pub fn analysed_sessions() -> TableDef {
+    TableDef {
+        name: "analysed_sessions",
+        doc: "The sessions of a day that the daily pipeline analyses: output of its `filter` stage (`sql/stages/filter.sql`, default at least 30 agentic steps). The judge stages read it.",
+        date_doc: "the session's date (as in `sessions`)",
+        columns: vec![
+            col("session_id", DataType::Utf8, false, "chosen session"),
+            col(
+                "step_count",
+                DataType::Int64,
+                false,
+                "its agentic steps (tool calls)",
+            ),
+            col(
+                "user_message_count",
+                DataType::Int64,
+                false,
+                "its user messages",
+            ),
+            col(
+                "agent_version",
+                DataType::Utf8,
+                true,
+                "agent version of the session",
+            ),
+        ],
+    }
+}
+
 /// `frictions`: one row per friction moment found by a judge.
 pub fn frictions() -> TableDef {
     TableDef {
@@ -432,6 +462,7 @@ pub fn all_tables() -> Vec<TableDef> {
         sessions(),
         events(),
         quarantine(),
+        analysed_sessions(),
         frictions(),
         session_facets(),
     ]

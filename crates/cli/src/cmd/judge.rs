@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
-use signals_judge::{FrictionParams, judge_by_name, run::run_both};
+use signals_judge::run::{Selection, run_both};
+use signals_judge::{FrictionParams, judge_by_name};
 
 /// Which dates a command works on.
 #[derive(Debug, clap::Args)]
@@ -84,9 +85,14 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     }
     let (mut sessions, mut moments) = (0, 0);
     for date in &dates {
-        let (f, _) = run_both(&lake, *date, Arc::clone(&judge), args.min_steps)
-            .await
-            .with_context(|| format!("judging {date}"))?;
+        let (f, _) = run_both(
+            &lake,
+            *date,
+            Arc::clone(&judge),
+            &Selection::MinSteps(args.min_steps),
+        )
+        .await
+        .with_context(|| format!("judging {date}"))?;
         sessions += f.sessions;
         moments += f.rows;
     }

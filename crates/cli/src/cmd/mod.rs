@@ -4,6 +4,7 @@ pub mod eval;
 pub mod generate;
 pub mod ingest;
 pub mod judge;
+pub mod pipeline;
 pub mod sessions;
 pub mod sql;
 pub mod tables;

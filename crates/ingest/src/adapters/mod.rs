@@ -263,6 +263,6 @@ mod tests {
                 .as_deref(),
             Some("/model opus")
         );
-        assert_eq!(cut(&"é".repeat(MAX_OUTPUT)).len() < MAX_OUTPUT + 40, true);
+        assert!(cut(&"é".repeat(MAX_OUTPUT)).len() < MAX_OUTPUT + 40);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use signals_generate::{GenConfig, generate};
 use signals_ingest::{IngestOptions, ingest, input::expand};
 use signals_judge::eval::{evaluate, read_labels};
-use signals_judge::run::run_both;
+use signals_judge::run::{Selection, run_both};
 use signals_judge::{BuiltinJudge, Judge};
 use signals_lake::Lake;
 
@@ -20,7 +20,9 @@ async fn fresh_seed_meets_the_targets() {
     let judge: Arc<dyn Judge> = Arc::new(BuiltinJudge::default());
     let mut analysed = 0;
     for date in lake.partitions("sessions").await.unwrap() {
-        let (f, facets) = run_both(&lake, date, Arc::clone(&judge), 0).await.unwrap();
+        let (f, facets) = run_both(&lake, date, Arc::clone(&judge), &Selection::MinSteps(0))
+            .await
+            .unwrap();
         assert_eq!(
             f.sessions, facets.sessions,
             "both passes see the same sessions"
@@ -56,8 +58,12 @@ async fn rejudging_a_date_is_idempotent() {
     let lake = generated_lake(dir.path(), "memory://", 42, 40, 1).await;
     let date = lake.partitions("sessions").await.unwrap()[0];
     let judge: Arc<dyn Judge> = Arc::new(BuiltinJudge::default());
-    let first = run_both(&lake, date, Arc::clone(&judge), 30).await.unwrap();
-    let second = run_both(&lake, date, judge, 30).await.unwrap();
+    let first = run_both(&lake, date, Arc::clone(&judge), &Selection::MinSteps(30))
+        .await
+        .unwrap();
+    let second = run_both(&lake, date, judge, &Selection::MinSteps(30))
+        .await
+        .unwrap();
     assert_eq!(first.0.rows, second.0.rows);
     assert_eq!(first.1.rows, second.1.rows);
     let ctx = lake.session_context().await.unwrap();

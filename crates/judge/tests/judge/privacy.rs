@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow::util::pretty::pretty_format_batches;
 use serde_json::{Value, json};
 use signals_ingest::{IngestOptions, ingest, input::expand};
-use signals_judge::run::run_both;
+use signals_judge::run::{Selection, run_both};
 use signals_judge::{BuiltinJudge, Judge};
 use signals_lake::Lake;
 
@@ -137,7 +137,9 @@ async fn no_personal_data_reaches_the_tables() {
     .unwrap();
     let date = signals_lake::parse_date("2026-11-20").unwrap();
     let judge: Arc<dyn Judge> = Arc::new(BuiltinJudge::default());
-    let (f, _) = run_both(&lake, date, judge, 0).await.unwrap();
+    let (f, _) = run_both(&lake, date, judge, &Selection::MinSteps(0))
+        .await
+        .unwrap();
     assert_eq!(f.sessions, 2);
 
     let ctx = lake.session_context().await.unwrap();

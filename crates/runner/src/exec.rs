@@ -1,0 +1,486 @@
+//! Executing a pipeline for a date: lease, resume, bounded concurrency, retries.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
+use signals_judge::run::{Selection, run_pass};
+use signals_judge::{FrictionParams, judge_by_name};
+use signals_lake::{ErrorClass, Lake, conform, schema};
+use tokio::task::JoinSet;
+
+use crate::pipeline::{Param, Pipeline, Stage, StageKind};
+use crate::report::Reporter;
+use crate::state::{RunState, RunStatus, StageStatus};
+use crate::{Error, Result};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `--param name=value` overrides.
+    pub params: Vec<(String, String)>,
+    /// `--judge NAME` (the `judge` parameter).
+    pub judge: Option<String>,
+    /// Rerun every stage.
+    pub force: bool,
+    /// Rerun this stage and everything downstream of it.
+    pub from: Option<String>,
+    /// Stages run at once (default: the pipeline's).
+    pub concurrency: Option<usize>,
+    /// How long the run's lease lasts without renewal (renewed while running).
+    pub lease_ttl: Duration,
+    /// First retry delay of external failures (doubles each time).
+    pub backoff: Duration,
+    /// Who holds the lease.
+    pub holder: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            params: Vec::new(),
+            judge: None,
+            force: false,
+            from: None,
+            concurrency: None,
+            lease_ttl: Duration::from_secs(600),
+            backoff: Duration::from_secs(2),
+            holder: signals_lake::holder_id(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The state as saved at the end.
+    pub state: RunState,
+    /// The date was already complete with the same parameters: nothing ran.
+    pub nothing_to_do: bool,
+}
+
+/// How a stage attempt ended.
+enum Outcome {
+    Done { rows: u64 },
+    Waiting { note: String },
+}
+
+/// Run `pipeline` for `date`: validate, take the run's lease, resume from the
+/// lake's run state, execute the stages that are not done, save state after
+/// every transition.
+pub async fn run(
+    lake: &Lake,
+    pipeline: &Pipeline,
+    date: NaiveDate,
+    opts: &RunOptions,
+    rep: &Reporter,
+) -> Result<RunReport> {
+    let mut overrides = opts.params.clone();
+    if let Some(j) = &opts.judge {
+        overrides.push(("judge".into(), j.clone()));
+    }
+    let params = pipeline.resolve_params(&overrides, &date.to_string())?;
+    if let Some(f) = &opts.from
+        && pipeline.stage(f).is_none()
+    {
+        return Err(Error::Usage(format!(
+            "--from {f}: {} has no such stage (stages: {})",
+            pipeline.name,
+            pipeline.topo_order().join(", ")
+        )));
+    }
+    if let Some(Param::Str(j)) = params.get("judge") {
+        judge_by_name(j, FrictionParams::default())?;
+    }
+    let ctx = lake.session_context().await?;
+    pipeline.validate(&ctx).await?;
+
+    let lease = lake
+        .acquire_lease(
+            &format!("run-{}-{date}", pipeline.name),
+            &opts.holder,
+            opts.lease_ttl,
+        )
+        .await?;
+    let lease = Arc::new(tokio::sync::Mutex::new(lease));
+    let renewer = {
+        let lease = Arc::clone(&lease);
+        let every = opts.lease_ttl / 3;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if lease.lock().await.renew().await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let result = run_locked(lake, pipeline, date, params, opts, rep).await;
+    renewer.abort();
+    let _ = renewer.await;
+    if let Ok(l) = Arc::try_unwrap(lease) {
+        l.into_inner().release().await?;
+    }
+    result
+}
+
+async fn run_locked(
+    lake: &Lake,
+    pipeline: &Pipeline,
+    date: NaiveDate,
+    params: BTreeMap<String, Param>,
+    opts: &RunOptions,
+    rep: &Reporter,
+) -> Result<RunReport> {
+    let prev = RunState::load(lake, &pipeline.name, date).await?;
+    let mut inputs = BTreeMap::new();
+    for t in pipeline.external_inputs() {
+        let v = lake.partition_version(&t, date).await?;
+        inputs.insert(t, v.unwrap_or_else(|| "absent".into()));
+    }
+    let params_changed = prev.as_ref().is_some_and(|s| s.params != params);
+    let changed_inputs: Vec<String> = match &prev {
+        Some(p) => inputs
+            .iter()
+            .filter(|(t, v)| p.inputs.get(*t) != Some(*v))
+            .map(|(t, _)| t.clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    let all: BTreeSet<String> = pipeline.stages.iter().map(|s| s.name.clone()).collect();
+    let rerun: BTreeSet<String> = if opts.force || params_changed || !changed_inputs.is_empty() {
+        all.clone()
+    } else if let Some(f) = &opts.from {
+        let mut r = pipeline.descendants(f);
+        r.insert(f.clone());
+        r
+    } else {
+        BTreeSet::new()
+    };
+    let mut stages = BTreeMap::new();
+    let mut done = Vec::new();
+    for s in &pipeline.stages {
+        let old = prev.as_ref().and_then(|p| p.stages.get(&s.name));
+        let mut st = old.cloned().unwrap_or_default();
+        if st.status == StageStatus::Succeeded && !rerun.contains(&s.name) {
+            done.push(s.name.clone());
+        } else {
+            st.status = StageStatus::Pending;
+            st.error = None;
+            st.error_class = None;
+            st.note = None;
+        }
+        stages.insert(s.name.clone(), st);
+    }
+    if done.len() == all.len()
+        && let Some(prev) = prev
+    {
+        return Ok(RunReport {
+            state: prev,
+            nothing_to_do: true,
+        });
+    }
+    let run_id = format!(
+        "{}-{}",
+        Utc::now().format("%Y%m%dT%H%M%S"),
+        &uuid::Uuid::new_v4().simple().to_string()[..6]
+    );
+    let mut state = RunState {
+        run_id: run_id.clone(),
+        pipeline: pipeline.name.clone(),
+        date,
+        status: RunStatus::Running,
+        params: params.clone(),
+        inputs,
+        started_at: Utc::now(),
+        ended_at: None,
+        stages,
+    };
+    if !changed_inputs.is_empty() {
+        rep.note(
+            &pipeline.name,
+            date,
+            &format!(
+                "input(s) changed since the last run: {}; rerunning every stage",
+                changed_inputs.join(", ")
+            ),
+        );
+    } else if params_changed {
+        rep.note(
+            &pipeline.name,
+            date,
+            "parameters changed since the last run; rerunning every stage",
+        );
+    }
+    rep.run_started(&pipeline.name, date, &run_id, &done);
+    state.save_to(lake).await?;
+
+    let pipeline = Arc::new(pipeline.clone());
+    let params = Arc::new(params);
+    let concurrency = opts.concurrency.unwrap_or(pipeline.concurrency).max(1);
+    let order = pipeline.topo_order();
+    let mut tasks: JoinSet<(String, u32, Result<Outcome>)> = JoinSet::new();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, u32, Duration, String)>();
+    loop {
+        for name in &order {
+            if tasks.len() >= concurrency {
+                break;
+            }
+            let ready = state.stages[name].status == StageStatus::Pending
+                && pipeline.stage(name).is_some_and(|s| {
+                    s.after
+                        .iter()
+                        .all(|a| state.stages[a].status == StageStatus::Succeeded)
+                });
+            if !ready {
+                continue;
+            }
+            let st = state.stages.get_mut(name).expect("stage state");
+            st.status = StageStatus::Running;
+            st.started_at = Some(Utc::now());
+            st.ended_at = None;
+            st.run_id = Some(run_id.clone());
+            let first_attempt = st.attempt + 1;
+            state.save_to(lake).await?;
+            rep.stage_started(&pipeline.name, date, name, first_attempt);
+            let stage = pipeline.stage(name).expect("stage").clone();
+            let (lake, pipeline, params, tx) = (
+                lake.clone(),
+                Arc::clone(&pipeline),
+                Arc::clone(&params),
+                tx.clone(),
+            );
+            let (retries, backoff) = (stage.retries.unwrap_or(pipeline.retries), opts.backoff);
+            tasks.spawn(async move {
+                let mut made = 0;
+                loop {
+                    made += 1;
+                    let r = execute(&lake, &pipeline, &stage, date, &params).await;
+                    match r {
+                        Err(e) if e.class() == ErrorClass::External && made <= retries => {
+                            let delay = backoff * 2u32.pow(made - 1);
+                            let _ = tx.send((
+                                stage.name.clone(),
+                                first_attempt + made - 1,
+                                delay,
+                                e.to_string(),
+                            ));
+                            tokio::time::sleep(delay).await;
+                        }
+                        other => return (stage.name.clone(), made, other),
+                    }
+                }
+            });
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            j = tasks.join_next() => j,
+            Some((stage, attempt, delay, err)) = rx.recv() => {
+                rep.retrying(&pipeline.name, date, &stage, attempt, delay, &err);
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
+        let (name, made, result) =
+            joined.map_err(|e| Error::Internal(format!("stage task: {e}")))?;
+        let st = state.stages.get_mut(&name).expect("stage state");
+        st.attempt += made;
+        st.ended_at = Some(Utc::now());
+        match result {
+            Ok(Outcome::Done { rows }) => {
+                st.status = StageStatus::Succeeded;
+                st.rows = Some(rows);
+            }
+            Ok(Outcome::Waiting { note }) => {
+                st.status = StageStatus::Waiting;
+                st.note = Some(note);
+            }
+            Err(e) => {
+                st.status = StageStatus::Failed;
+                st.error_class = Some(e.class().to_string());
+                st.error = Some(format!("{e} ({})", e.hint()));
+            }
+        }
+        let finished = st.clone();
+        if finished.status == StageStatus::Failed {
+            for d in pipeline.descendants(&name) {
+                if let Some(ds) = state.stages.get_mut(&d)
+                    && ds.status == StageStatus::Pending
+                {
+                    ds.status = StageStatus::Skipped;
+                    ds.note = Some(format!("upstream stage {name} failed"));
+                }
+            }
+        }
+        state.save_to(lake).await?;
+        rep.stage_finished(&pipeline.name, date, &name, &finished);
+    }
+    let statuses: Vec<StageStatus> = state.stages.values().map(|s| s.status).collect();
+    state.status = if statuses.contains(&StageStatus::Failed) {
+        RunStatus::Failed
+    } else if statuses.iter().all(|s| *s == StageStatus::Succeeded) {
+        RunStatus::Succeeded
+    } else {
+        RunStatus::Waiting
+    };
+    state.ended_at = Some(Utc::now());
+    state.save_to(lake).await?;
+    rep.run_finished(&pipeline.name, date, &run_id, &state.status.to_string());
+    Ok(RunReport {
+        state,
+        nothing_to_do: false,
+    })
+}
+
+/// One attempt of one stage.
+async fn execute(
+    lake: &Lake,
+    p: &Pipeline,
+    stage: &Stage,
+    date: NaiveDate,
+    params: &BTreeMap<String, Param>,
+) -> Result<Outcome> {
+    let work = async {
+        match &stage.kind {
+            StageKind::Sql { file, output } => {
+                let text = p.read_sql(file)?;
+                let def = schema::table(output)
+                    .ok_or_else(|| Error::Usage(format!("unknown table {output}")))?;
+                let ctx = lake.session_context().await?;
+                // Values are bound as typed scalars, never pasted into the text.
+                let used = Pipeline::placeholders(&text);
+                let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
+                    .iter()
+                    .filter(|(k, _)| used.contains(k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.scalar()))
+                    .collect();
+                let df = ctx.sql(&text).await?.with_param_values(values)?;
+                let mut stream = df.execute_stream().await?;
+                let mut batches = Vec::new();
+                while let Some(b) = stream.next().await {
+                    batches.push(conform(&def, &b?)?);
+                }
+                let rows = lake.write_partition_batches(&def, date, batches).await?;
+                Ok(Outcome::Done { rows })
+            }
+            StageKind::Judge { pass, input } => {
+                let int = |k: &str, d: i64| match params.get(k) {
+                    Some(Param::Int(i)) => *i,
+                    _ => d,
+                };
+                let fp = FrictionParams {
+                    churn_cycles: int("churn_cycles", 3).max(1) as usize,
+                    churn_window_s: Some(int("churn_window_s", 0)).filter(|w| *w > 0),
+                    ..FrictionParams::default()
+                };
+                let name = params
+                    .get("judge")
+                    .map_or("builtin".to_string(), |j| j.to_string());
+                let judge = judge_by_name(&name, fp)?;
+                let ctx = lake.session_context().await?;
+                let r = run_pass(
+                    lake,
+                    &ctx,
+                    date,
+                    judge.as_ref(),
+                    *pass,
+                    &Selection::Table(input.clone()),
+                )
+                .await?;
+                Ok(Outcome::Done { rows: r.rows })
+            }
+            StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
+        }
+    };
+    match stage.timeout {
+        Some(t) => tokio::time::timeout(t, work)
+            .await
+            .unwrap_or(Err(Error::Timeout {
+                stage: stage.name.clone(),
+                seconds: t.as_secs(),
+            })),
+        None => work.await,
+    }
+}
+
+/// Exit status of a command stage that means "waiting on something external;
+/// run again later" (EX_TEMPFAIL).
+pub const EXIT_WAITING: i32 = 75;
+
+async fn command(
+    lake: &Lake,
+    p: &Pipeline,
+    stage: &Stage,
+    run: &[String],
+    date: NaiveDate,
+    params: &BTreeMap<String, Param>,
+) -> Result<Outcome> {
+    let line = run.join(" ");
+    let mut cmd = tokio::process::Command::new(&run[0]);
+    cmd.args(&run[1..])
+        .env("SIGNALS_LAKE", lake.url().as_str())
+        .env("SIGNALS_PIPELINE", &p.name)
+        .env("SIGNALS_STAGE", &stage.name)
+        .env("SIGNALS_DATE", date.to_string())
+        .kill_on_drop(true);
+    for (k, v) in params {
+        cmd.env(format!("SIGNALS_PARAM_{}", k.to_uppercase()), v.to_string());
+    }
+    let out = cmd.output().await.map_err(|e| Error::Command {
+        stage: stage.name.clone(),
+        command: line.clone(),
+        reason: format!("could not start: {e}"),
+        retryable: false,
+    })?;
+    let last = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .to_string()
+    };
+    match out.status.code() {
+        Some(0) => Ok(Outcome::Done { rows: 0 }),
+        Some(EXIT_WAITING) => Ok(Outcome::Waiting {
+            note: Some(last(&out.stdout))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| last(&out.stderr)),
+        }),
+        code => Err(Error::Command {
+            stage: stage.name.clone(),
+            command: line,
+            reason: format!(
+                "exited with {}: {}",
+                code.map_or("a signal".to_string(), |c| format!("status {c}")),
+                last(&out.stderr)
+            ),
+            retryable: matches!(code, Some(69 | 74)),
+        }),
+    }
+}
+
+/// Run `pipeline` for each of `dates`, up to `parallel` dates at once. Results in
+/// date order; one date's failure does not stop the others. An invalid pipeline
+/// fails once, before any date runs.
+pub async fn backfill(
+    lake: &Lake,
+    pipeline: &Pipeline,
+    dates: Vec<NaiveDate>,
+    opts: &RunOptions,
+    rep: &Reporter,
+    parallel: usize,
+) -> Result<Vec<(NaiveDate, Result<RunReport>)>> {
+    pipeline.validate(&lake.session_context().await?).await?;
+    let mut out: Vec<(NaiveDate, Result<RunReport>)> = futures::stream::iter(dates)
+        .map(|d| async move { (d, run(lake, pipeline, d, opts, rep).await) })
+        .buffer_unordered(parallel.max(1))
+        .collect()
+        .await;
+    out.sort_by_key(|(d, _)| *d);
+    Ok(out)
+}

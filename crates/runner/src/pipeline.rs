@@ -1,0 +1,769 @@
+//! Pipeline files: parsing, parameters, and validation before anything runs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
+use regex::Regex;
+use serde::Deserialize;
+use signals_judge::run::Pass;
+use signals_lake::schema;
+
+use crate::{Error, Result};
+
+/// The daily pipeline and the SQL it runs, built in so that `signals run daily`
+/// works outside a checkout too.
+const EMBEDDED_PIPELINES: &[(&str, &str)] =
+    &[("daily", include_str!("../../../pipelines/daily.toml"))];
+const EMBEDDED_SQL: &[(&str, &str)] = &[(
+    "stages/filter.sql",
+    include_str!("../../../sql/stages/filter.sql"),
+)];
+
+/// A pipeline parameter value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Param {
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+    /// String.
+    Str(String),
+}
+
+impl Param {
+    /// As a DataFusion literal for binding.
+    pub fn scalar(&self) -> ScalarValue {
+        match self {
+            Param::Int(i) => ScalarValue::from(*i),
+            Param::Float(f) => ScalarValue::from(*f),
+            Param::Bool(b) => ScalarValue::from(*b),
+            Param::Str(s) => ScalarValue::from(s.as_str()),
+        }
+    }
+
+    /// Parse `text` as a value of the same type as `self` (for `--param k=v`).
+    pub fn parse_like(&self, name: &str, text: &str) -> Result<Param> {
+        let bad = |t: &str| Error::Usage(format!("--param {name}={text}: expected {t}"));
+        Ok(match self {
+            Param::Int(_) => Param::Int(text.parse().map_err(|_| bad("an integer"))?),
+            Param::Float(_) => Param::Float(text.parse().map_err(|_| bad("a number"))?),
+            Param::Bool(_) => Param::Bool(text.parse().map_err(|_| bad("true or false"))?),
+            Param::Str(_) => Param::Str(text.to_string()),
+        })
+    }
+}
+
+impl std::fmt::Display for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Param::Int(i) => write!(f, "{i}"),
+            Param::Float(x) => write!(f, "{x}"),
+            Param::Bool(b) => write!(f, "{b}"),
+            Param::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// What a stage does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StageKind {
+    /// Run a `sql/` file with the run's parameters bound; write the result as the
+    /// date's partition of `output`.
+    Sql {
+        /// Path under `sql/`.
+        file: String,
+        /// Lake table written.
+        output: String,
+    },
+    /// One pass of the run's judge over the sessions listed in `input`.
+    Judge {
+        /// Which pass.
+        pass: Pass,
+        /// Table listing the sessions to analyse (for the date).
+        input: String,
+    },
+    /// An external process, with the run's context in `SIGNALS_*` variables.
+    Command {
+        /// Program and arguments.
+        run: Vec<String>,
+    },
+}
+
+impl StageKind {
+    /// The kind's name as written in pipeline files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StageKind::Sql { .. } => "sql",
+            StageKind::Judge { .. } => "judge",
+            StageKind::Command { .. } => "command",
+        }
+    }
+
+    /// The lake table this stage writes, if any.
+    pub fn output(&self) -> Option<&str> {
+        match self {
+            StageKind::Sql { output, .. } => Some(output),
+            StageKind::Judge {
+                pass: Pass::Friction,
+                ..
+            } => Some("frictions"),
+            StageKind::Judge {
+                pass: Pass::Facets, ..
+            } => Some("session_facets"),
+            StageKind::Command { .. } => None,
+        }
+    }
+}
+
+/// One stage of a pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// Unique name.
+    pub name: String,
+    /// What it does.
+    pub kind: StageKind,
+    /// Stages that must succeed first.
+    pub after: Vec<String>,
+    /// One line for `dag show`.
+    pub doc: Option<String>,
+    /// Retries of external failures (default: the pipeline's).
+    pub retries: Option<u32>,
+    /// Longest a single attempt may take.
+    pub timeout: Option<Duration>,
+}
+
+/// Where a pipeline's SQL files come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlRoot {
+    /// A `sql/` directory on disk.
+    Dir(PathBuf),
+    /// The SQL built into the binary.
+    Embedded,
+}
+
+/// A parsed pipeline file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// Pipeline name (runs and state are keyed by it).
+    pub name: String,
+    /// The file it came from (`<built-in>` for the embedded one).
+    pub file: String,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Cron expression (UTC) for `signals schedule`; each firing runs the previous day.
+    pub schedule: Option<String>,
+    /// How many missed days `signals schedule` catches up.
+    pub catchup_days: u32,
+    /// Stages run at once (default 2).
+    pub concurrency: usize,
+    /// Retries of external failures per stage (default 2).
+    pub retries: u32,
+    /// Declared parameters and their defaults (`date` is always there).
+    pub params: BTreeMap<String, Param>,
+    /// Stages, in file order.
+    pub stages: Vec<Stage>,
+    /// Where `sql` stages' files are read from.
+    pub sql_root: SqlRoot,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineFile {
+    name: Option<String>,
+    description: Option<String>,
+    schedule: Option<String>,
+    catchup_days: Option<u32>,
+    concurrency: Option<usize>,
+    retries: Option<u32>,
+    #[serde(default)]
+    params: BTreeMap<String, Param>,
+    #[serde(default, rename = "stage")]
+    stages: Vec<StageFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageFile {
+    name: String,
+    kind: String,
+    doc: Option<String>,
+    #[serde(default)]
+    after: Vec<String>,
+    sql: Option<String>,
+    output: Option<String>,
+    pass: Option<String>,
+    input: Option<String>,
+    run: Option<Vec<String>>,
+    retries: Option<u32>,
+    timeout_s: Option<u64>,
+}
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)").expect("valid"));
+static TABLE_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:from|join)\s+([a-z_][a-z0-9_]*)").expect("valid"));
+
+impl Pipeline {
+    /// Find a pipeline by path (`pipelines/daily.toml`), by name in `./pipelines/`
+    /// (`daily`), or built in (`daily`).
+    pub fn load(spec: &str) -> Result<Pipeline> {
+        let path = Path::new(spec);
+        let candidates = [
+            path.to_path_buf(),
+            Path::new("pipelines").join(format!("{spec}.toml")),
+        ];
+        for c in &candidates {
+            if c.is_file() {
+                let text = std::fs::read_to_string(c).map_err(|e| Error::UnknownPipeline {
+                    name: spec.into(),
+                    reason: format!("{}: {e}", c.display()),
+                })?;
+                // `sql/` beside `pipelines/` (the repository layout), else built in.
+                let root = c
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .map(|d| {
+                        if d.as_os_str().is_empty() {
+                            Path::new(".")
+                        } else {
+                            d
+                        }
+                    })
+                    .map(|d| d.join("sql"))
+                    .filter(|d| d.is_dir())
+                    .map_or(SqlRoot::Embedded, SqlRoot::Dir);
+                return Pipeline::parse(&text, &c.display().to_string(), root);
+            }
+        }
+        if let Some((_, text)) = EMBEDDED_PIPELINES.iter().find(|(n, _)| *n == spec) {
+            return Pipeline::parse(text, "<built-in daily.toml>", SqlRoot::Embedded);
+        }
+        let mut known: Vec<String> = EMBEDDED_PIPELINES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        if let Ok(dir) = std::fs::read_dir("pipelines") {
+            for f in dir.flatten() {
+                let n = f.file_name().to_string_lossy().to_string();
+                if let Some(stem) = n.strip_suffix(".toml") {
+                    known.push(format!("pipelines/{n} ({stem})"));
+                }
+            }
+        }
+        Err(Error::UnknownPipeline {
+            name: spec.into(),
+            reason: format!(
+                "not a file, not pipelines/{spec}.toml, not built in; known: {}",
+                known.join(", ")
+            ),
+        })
+    }
+
+    /// Parse a pipeline file's text. Structural problems (unknown kinds, missing
+    /// fields, unknown or cyclic dependencies) are all reported at once.
+    pub fn parse(text: &str, file: &str, sql_root: SqlRoot) -> Result<Pipeline> {
+        let raw: PipelineFile = toml::from_str(text).map_err(|e| Error::Invalid {
+            file: file.into(),
+            problems: vec![e.to_string().trim().replace('\n', " ")],
+        })?;
+        let mut problems = Vec::new();
+        let mut stages = Vec::new();
+        let mut seen = BTreeSet::new();
+        for s in raw.stages {
+            let at = |m: String| format!("stage {}: {m}", s.name);
+            if !seen.insert(s.name.clone()) {
+                problems.push(at("defined twice".into()));
+                continue;
+            }
+            let need = |v: &Option<String>, field: &str, problems: &mut Vec<String>| {
+                if v.is_none() {
+                    problems.push(at(format!("a {} stage needs `{field}`", s.kind)));
+                }
+                v.clone().unwrap_or_default()
+            };
+            let kind = match s.kind.as_str() {
+                "sql" => StageKind::Sql {
+                    file: need(&s.sql, "sql", &mut problems),
+                    output: need(&s.output, "output", &mut problems),
+                },
+                "judge" => {
+                    let pass = match s.pass.as_deref() {
+                        Some("friction") => Pass::Friction,
+                        Some("facets") => Pass::Facets,
+                        other => {
+                            problems.push(at(format!(
+                                "`pass` must be \"friction\" or \"facets\", not {other:?}"
+                            )));
+                            Pass::Friction
+                        }
+                    };
+                    StageKind::Judge {
+                        pass,
+                        input: s
+                            .input
+                            .clone()
+                            .unwrap_or_else(|| "analysed_sessions".into()),
+                    }
+                }
+                "command" => {
+                    let run = s.run.clone().unwrap_or_default();
+                    if run.is_empty() {
+                        problems.push(at(
+                            "a command stage needs `run = [\"program\", \"arg\", ...]`".into(),
+                        ));
+                    }
+                    StageKind::Command { run }
+                }
+                other => {
+                    problems.push(at(format!(
+                        "unknown kind {other:?}; kinds: sql, judge, command"
+                    )));
+                    continue;
+                }
+            };
+            stages.push(Stage {
+                name: s.name,
+                kind,
+                after: s.after,
+                doc: s.doc,
+                retries: s.retries,
+                timeout: s.timeout_s.map(Duration::from_secs),
+            });
+        }
+        let names: BTreeSet<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        for s in &stages {
+            for a in &s.after {
+                if !names.contains(a.as_str()) {
+                    problems.push(format!(
+                        "stage {}: `after` names unknown stage {a:?} (stages: {})",
+                        s.name,
+                        names.iter().copied().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+        }
+        if let Some(schedule) = &raw.schedule
+            && let Err(e) = schedule.parse::<croner::Cron>()
+        {
+            problems.push(format!(
+                "schedule {schedule:?} is not a cron expression: {e}"
+            ));
+        }
+        if raw.params.contains_key("date") {
+            problems.push("`date` is set by each run; it cannot be a declared parameter".into());
+        }
+        let p = Pipeline {
+            name: raw.name.unwrap_or_else(|| {
+                Path::new(file)
+                    .file_stem()
+                    .map_or("pipeline".into(), |s| s.to_string_lossy().to_string())
+            }),
+            file: file.into(),
+            description: raw.description,
+            schedule: raw.schedule,
+            catchup_days: raw.catchup_days.unwrap_or(7),
+            concurrency: raw.concurrency.unwrap_or(2).max(1),
+            retries: raw.retries.unwrap_or(2),
+            params: raw.params,
+            stages,
+            sql_root,
+        };
+        if let Some(cycle) = p.find_cycle() {
+            problems.push(format!("the stages form a cycle: {}", cycle.join(" -> ")));
+        }
+        if problems.is_empty() {
+            Ok(p)
+        } else {
+            Err(Error::Invalid {
+                file: file.into(),
+                problems,
+            })
+        }
+    }
+
+    /// A stage by name.
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// A dependency cycle, as the names along it (first repeated at the end).
+    fn find_cycle(&self) -> Option<Vec<String>> {
+        let deps: HashMap<&str, &Vec<String>> = self
+            .stages
+            .iter()
+            .map(|s| (s.name.as_str(), &s.after))
+            .collect();
+        // 0 unvisited, 1 on the current path, 2 done.
+        let mut mark: HashMap<&str, u8> = HashMap::new();
+        fn visit<'a>(
+            n: &'a str,
+            deps: &HashMap<&'a str, &'a Vec<String>>,
+            mark: &mut HashMap<&'a str, u8>,
+            path: &mut Vec<&'a str>,
+        ) -> Option<Vec<String>> {
+            match mark.get(n) {
+                Some(2) => return None,
+                Some(1) => {
+                    let start = path.iter().position(|p| *p == n).unwrap_or(0);
+                    let mut c: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+                    c.push(n.to_string());
+                    return Some(c);
+                }
+                _ => {}
+            }
+            mark.insert(n, 1);
+            path.push(n);
+            for d in deps.get(n).map(|v| v.iter()).into_iter().flatten() {
+                if deps.contains_key(d.as_str())
+                    && let Some(c) = visit(d.as_str(), deps, mark, path)
+                {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            mark.insert(n, 2);
+            None
+        }
+        for s in &self.stages {
+            if let Some(c) = visit(&s.name, &deps, &mut mark, &mut Vec::new()) {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Stage names in an order where every stage comes after its dependencies.
+    pub fn topo_order(&self) -> Vec<String> {
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        let mut out = Vec::new();
+        while out.len() < self.stages.len() {
+            let before = out.len();
+            for s in &self.stages {
+                if !done.contains(s.name.as_str())
+                    && s.after.iter().all(|a| done.contains(a.as_str()))
+                {
+                    done.insert(&s.name);
+                    out.push(s.name.clone());
+                }
+            }
+            if out.len() == before {
+                break; // a cycle: rejected by parse
+            }
+        }
+        out
+    }
+
+    /// Every stage downstream of `name` (not including it).
+    pub fn descendants(&self, name: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut frontier = vec![name.to_string()];
+        while let Some(n) = frontier.pop() {
+            for s in &self.stages {
+                if s.after.contains(&n) && out.insert(s.name.clone()) {
+                    frontier.push(s.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Every stage upstream of `name`.
+    pub fn ancestors(&self, name: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut frontier = vec![name.to_string()];
+        while let Some(n) = frontier.pop() {
+            if let Some(s) = self.stage(&n) {
+                for a in &s.after {
+                    if out.insert(a.clone()) {
+                        frontier.push(a.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The `$name` parameters a SQL text uses (comments aside).
+    pub fn placeholders(sql: &str) -> BTreeSet<String> {
+        PLACEHOLDER
+            .captures_iter(&strip_comments(sql))
+            .map(|c| c[1].to_string())
+            .collect()
+    }
+
+    /// The lake tables the stages read that no stage writes: the run's inputs
+    /// (judge stages read `events`). A change to one of their partitions reruns the date.
+    pub fn external_inputs(&self) -> BTreeSet<String> {
+        let written: BTreeSet<&str> = self.stages.iter().filter_map(|s| s.kind.output()).collect();
+        let mut out = BTreeSet::new();
+        for s in &self.stages {
+            match &s.kind {
+                StageKind::Sql { file, .. } => {
+                    if let Ok(text) = self.read_sql(file) {
+                        for c in TABLE_REF.captures_iter(&strip_comments(&text)) {
+                            out.insert(c[1].to_lowercase());
+                        }
+                    }
+                }
+                StageKind::Judge { input, .. } => {
+                    out.insert(input.clone());
+                    out.insert("events".to_string());
+                }
+                StageKind::Command { .. } => {}
+            }
+        }
+        out.retain(|t| !written.contains(t.as_str()) && schema::table(t).is_some());
+        out
+    }
+
+    /// The text of a `sql/` file of this pipeline.
+    pub fn read_sql(&self, file: &str) -> Result<String> {
+        match &self.sql_root {
+            SqlRoot::Dir(d) => std::fs::read_to_string(d.join(file)).map_err(|e| Error::Invalid {
+                file: self.file.clone(),
+                problems: vec![format!("sql file {}: {e}", d.join(file).display())],
+            }),
+            SqlRoot::Embedded => EMBEDDED_SQL
+                .iter()
+                .find(|(n, _)| *n == file)
+                .map(|(_, t)| t.to_string())
+                .ok_or_else(|| Error::Invalid {
+                    file: self.file.clone(),
+                    problems: vec![format!(
+                        "sql file {file} is not built in; run from a checkout with sql/"
+                    )],
+                }),
+        }
+    }
+
+    /// The parameters of a run: declared defaults, then `overrides` (`name=value`,
+    /// typed like the default), plus `date`.
+    pub fn resolve_params(
+        &self,
+        overrides: &[(String, String)],
+        date: &str,
+    ) -> Result<BTreeMap<String, Param>> {
+        let mut out = self.params.clone();
+        for (k, v) in overrides {
+            let Some(default) = self.params.get(k) else {
+                return Err(Error::Usage(format!(
+                    "--param {k}: {} declares no such parameter (it has: {})",
+                    self.name,
+                    self.params.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            out.insert(k.clone(), default.parse_like(k, v)?);
+        }
+        out.insert("date".into(), Param::Str(date.into()));
+        Ok(out)
+    }
+
+    /// Check everything that can be checked before a run: SQL files exist, plan
+    /// against the lake's schemas, use only declared parameters and write the
+    /// columns of their output table; judge inputs and the tables stages read are
+    /// written upstream. Every problem names the file and the stage.
+    pub async fn validate(&self, ctx: &SessionContext) -> Result<()> {
+        let mut problems = Vec::new();
+        // Each table's first writer.
+        let mut writers: HashMap<&str, &str> = HashMap::new();
+        for s in &self.stages {
+            if let Some(o) = s.kind.output() {
+                writers.entry(o).or_insert(s.name.as_str());
+            }
+        }
+        for s in &self.stages {
+            let at = |m: String| format!("stage {}: {m}", s.name);
+            // Two writers of one table would replace each other's partition.
+            if let Some(out) = s.kind.output()
+                && let Some(w) = writers.get(out)
+                && *w != s.name
+            {
+                problems.push(at(format!(
+                    "writes {out}, which stage {w} writes too; give each stage its own output table"
+                )));
+            }
+            let upstream = self.ancestors(&s.name);
+            let needs_upstream = |table: &str, problems: &mut Vec<String>| {
+                if let Some(w) = writers.get(table)
+                    && *w != s.name
+                    && !upstream.contains(*w)
+                {
+                    problems.push(at(format!("reads {table}, which stage {w} writes, but {w} is not upstream of it (add it to `after`)")));
+                }
+            };
+            match &s.kind {
+                StageKind::Sql { file, output } => {
+                    let Some(def) = schema::table(output) else {
+                        problems.push(at(format!(
+                            "output {output:?} is not a lake table (see sql/README.md)"
+                        )));
+                        continue;
+                    };
+                    let text = match self.read_sql(file) {
+                        Ok(t) => t,
+                        Err(Error::Invalid { problems: p, .. }) => {
+                            problems.extend(p.into_iter().map(at));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    for c in PLACEHOLDER.captures_iter(&strip_comments(&text)) {
+                        let name = &c[1];
+                        if name != "date" && !self.params.contains_key(name) {
+                            problems.push(at(format!("{file} uses ${name}, which the pipeline does not declare in [params]")));
+                        }
+                    }
+                    for c in TABLE_REF.captures_iter(&strip_comments(&text)) {
+                        needs_upstream(&c[1].to_lowercase(), &mut problems);
+                    }
+                    match ctx.sql(&text).await {
+                        Err(e) => problems.push(at(format!("{file} does not plan: {e}"))),
+                        Ok(df) => {
+                            let got: BTreeSet<String> = df
+                                .schema()
+                                .fields()
+                                .iter()
+                                .map(|f| f.name().clone())
+                                .collect();
+                            let want: BTreeSet<String> =
+                                def.columns.iter().map(|c| c.name.to_string()).collect();
+                            let missing: Vec<_> = def
+                                .columns
+                                .iter()
+                                .filter(|c| !c.nullable && !got.contains(c.name))
+                                .map(|c| c.name)
+                                .collect();
+                            let extra: Vec<_> = got
+                                .iter()
+                                .filter(|g| !want.contains(*g) && *g != "date")
+                                .collect();
+                            if !missing.is_empty() {
+                                problems.push(at(format!(
+                                    "{file} does not produce column(s) {missing:?} of {output}"
+                                )));
+                            }
+                            if !extra.is_empty() {
+                                problems.push(at(format!("{file} produces column(s) {extra:?} that {output} does not have")));
+                            }
+                        }
+                    }
+                }
+                StageKind::Judge { input, .. } => {
+                    if schema::table(input).is_none() {
+                        problems.push(at(format!("input {input:?} is not a lake table")));
+                    }
+                    needs_upstream(input, &mut problems);
+                }
+                StageKind::Command { .. } => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid {
+                file: self.file.clone(),
+                problems,
+            })
+        }
+    }
+}
+
+/// SQL without `--` comments (so that words in comments are not read as table
+/// names or placeholders).
+fn strip_comments(sql: &str) -> String {
+    sql.lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Pipeline> {
+        Pipeline::parse(text, "t.toml", SqlRoot::Embedded)
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(text) {
+            Err(Error::Invalid { problems, .. }) => problems,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_built_in_daily_pipeline_parses() {
+        let p = Pipeline::load("daily").unwrap();
+        assert_eq!(p.name, "daily");
+        let order = p.topo_order();
+        assert_eq!(order[0], "filter");
+        assert!(p.descendants("filter").contains("friction"));
+        assert_eq!(p.params.get("min_steps"), Some(&Param::Int(30)));
+    }
+
+    #[test]
+    fn structural_problems_are_all_reported_with_their_stage() {
+        let ps = problems(
+            r#"
+            [[stage]]
+            name = "a"
+            kind = "sql"
+            sql = "x.sql"
+            after = ["c"]
+            [[stage]]
+            name = "b"
+            kind = "judge"
+            pass = "vibes"
+            after = ["a", "ghost"]
+            [[stage]]
+            name = "c"
+            kind = "sql"
+            sql = "y.sql"
+            output = "frictions"
+            after = ["a"]
+            [[stage]]
+            name = "d"
+            kind = "spreadsheet"
+            "#,
+        );
+        let all = ps.join("\n");
+        assert!(all.contains("stage a: a sql stage needs `output`"), "{all}");
+        assert!(all.contains("stage b: `pass` must be"), "{all}");
+        assert!(
+            all.contains("stage b: `after` names unknown stage \"ghost\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("stage d: unknown kind \"spreadsheet\""),
+            "{all}"
+        );
+        assert!(all.contains("cycle: a -> c -> a"), "{all}");
+    }
+
+    #[test]
+    fn params_are_typed_and_checked() {
+        let p = parse("[params]\nmin_steps = 30\njudge = \"builtin\"\n").unwrap();
+        let r = p
+            .resolve_params(&[("min_steps".into(), "0".into())], "2026-11-01")
+            .unwrap();
+        assert_eq!(r["min_steps"], Param::Int(0));
+        assert_eq!(r["date"], Param::Str("2026-11-01".into()));
+        let e = p
+            .resolve_params(&[("min_steps".into(), "many".into())], "d")
+            .unwrap_err();
+        assert!(e.to_string().contains("expected an integer"), "{e}");
+        let e = p
+            .resolve_params(&[("nope".into(), "1".into())], "d")
+            .unwrap_err();
+        assert!(e.to_string().contains("declares no such parameter"), "{e}");
+        assert!(problems("schedule = \"every day\"\n")[0].contains("not a cron expression"));
+    }
+}

@@ -1,0 +1,91 @@
+//! `signals dag show`: a pipeline as text, Graphviz dot or Mermaid.
+
+use crate::pipeline::{Pipeline, StageKind};
+
+/// Output formats of `dag show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DagFormat {
+    /// Indented text, in execution order.
+    Text,
+    /// Graphviz `dot`.
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+}
+
+fn detail(kind: &StageKind) -> String {
+    match kind {
+        StageKind::Sql { file, output } => format!("sql sql/{file} -> {output}"),
+        StageKind::Judge { pass, input } => format!(
+            "judge {pass:?} pass over {input} -> {}",
+            kind.output().unwrap_or("")
+        )
+        .to_lowercase(),
+        StageKind::Command { run } => format!("command {}", run.join(" ")),
+    }
+}
+
+/// Render `p` in `format`.
+pub fn render(p: &Pipeline, format: DagFormat) -> String {
+    let mut out = String::new();
+    match format {
+        DagFormat::Text => {
+            out.push_str(&format!("pipeline {} ({})\n", p.name, p.file));
+            if let Some(d) = &p.description {
+                out.push_str(&format!("  {d}\n"));
+            }
+            if let Some(s) = &p.schedule {
+                out.push_str(&format!(
+                    "  schedule: {s} (UTC; each firing runs the previous day)\n"
+                ));
+            }
+            let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push_str(&format!("  params: {}\n\n", params.join(", ")));
+            for name in p.topo_order() {
+                let s = p.stage(&name).expect("stage");
+                let after = if s.after.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (after {})", s.after.join(", "))
+                };
+                out.push_str(&format!("{:<12} {}{after}\n", s.name, detail(&s.kind)));
+                if let Some(d) = &s.doc {
+                    out.push_str(&format!("{:<12} {d}\n", ""));
+                }
+            }
+        }
+        DagFormat::Dot => {
+            out.push_str(&format!(
+                "digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box];\n",
+                p.name
+            ));
+            for s in &p.stages {
+                out.push_str(&format!(
+                    "  \"{}\" [label=\"{}\\n{}\"];\n",
+                    s.name,
+                    s.name,
+                    detail(&s.kind).replace('"', "'")
+                ));
+                for a in &s.after {
+                    out.push_str(&format!("  \"{a}\" -> \"{}\";\n", s.name));
+                }
+            }
+            out.push_str("}\n");
+        }
+        DagFormat::Mermaid => {
+            out.push_str("flowchart LR\n");
+            for s in &p.stages {
+                out.push_str(&format!(
+                    "  {}[\"{}<br/>{}\"]\n",
+                    s.name,
+                    s.name,
+                    detail(&s.kind).replace('"', "'")
+                ));
+                for a in &s.after {
+                    out.push_str(&format!("  {a} --> {}\n", s.name));
+                }
+            }
+        }
+    }
+    out
+}
