@@ -42,3 +42,16 @@ SELECT
 FROM frictions
 GROUP BY friction_type
 ORDER BY sessions DESC, friction_type;
+
+-- Friction patterns (the daily pipeline's `patterns` stage): per type, the days on
+-- which the whole day's rate crossed the threshold (affected sessions, rate and a
+-- significant rise over the 7-day baseline), and the slices that crossed.
+SELECT
+    friction_type,
+    count(*) FILTER (WHERE slice_kind = 'all') AS days_crossed,
+    count(*) FILTER (WHERE slice_kind <> 'all') AS slice_days_crossed,
+    max(date) AS last_crossed
+FROM friction_patterns
+WHERE crosses_threshold
+GROUP BY friction_type
+ORDER BY days_crossed DESC, friction_type;

@@ -453,7 +453,8 @@ fn run_status_dag_and_schedule_from_the_cli() {
         .filter(|e| e["event"] == "stage_finished")
         .map(|e| e["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(finished.len(), 3, "{events:?}");
+    assert_eq!(finished.len(), 4, "{events:?}");
+    assert_eq!(finished[3], "patterns");
     assert_eq!(finished[0], "filter");
     assert!(
         events
@@ -471,7 +472,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
     let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
     let lines: Vec<&str> = status.lines().collect();
     assert!(
-        lines[1].contains("succeeded") && lines[1].contains("3/3"),
+        lines[1].contains("succeeded") && lines[1].contains("4/4"),
         "{status}"
     );
     assert!(

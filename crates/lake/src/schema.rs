@@ -322,6 +322,66 @@ pub fn quarantine() -> TableDef {
     }
 }
 
+/// `friction_patterns`: friction per type and slice, against its baseline.
+pub fn friction_patterns() -> TableDef {
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    let float = |n, d| col(n, DataType::Float64, true, d);
+    TableDef {
+        name: "friction_patterns",
+        doc: "Per date, friction type and slice (`all`, `agent_version`, `model`, `language`, `intent`): how many analysed sessions had the friction, against the trailing baseline, and whether that crosses the pipeline's threshold. Output of the daily pipeline's `patterns` stage (`sql/stages/patterns.sql`, where the test is documented).",
+        date_doc: "the day measured",
+        columns: vec![
+            col("friction_type", DataType::Utf8, false, "friction type"),
+            col(
+                "slice_kind",
+                DataType::Utf8,
+                false,
+                "`all`, `agent_version`, `model`, `language` or `intent`",
+            ),
+            col(
+                "slice_value",
+                DataType::Utf8,
+                false,
+                "the slice's value (`all` for the whole day; `unknown` when missing)",
+            ),
+            int("sessions", "analysed sessions in the slice that day"),
+            int(
+                "affected",
+                "of them, sessions with at least one moment of the type",
+            ),
+            col("rate", DataType::Float64, false, "affected / sessions"),
+            int("moments", "moments of the type in those sessions"),
+            float(
+                "moments_per_affected",
+                "moments / affected (null when none affected)",
+            ),
+            int("high", "moments of high severity"),
+            int("medium", "moments of medium severity"),
+            int("low", "moments of low severity"),
+            int(
+                "baseline_sessions",
+                "analysed sessions in the slice over the `baseline_days` days before",
+            ),
+            int("baseline_affected", "of them, affected"),
+            float(
+                "baseline_rate",
+                "baseline_affected / baseline_sessions (null without baseline)",
+            ),
+            float(
+                "z",
+                "pooled two-proportion z statistic, today vs baseline (null when untestable)",
+            ),
+            float("p_value", "one-sided p-value of z (today above baseline)"),
+            col(
+                "crosses_threshold",
+                DataType::Boolean,
+                false,
+                "affected >= min_affected, rate >= min_rate and p_value < max_p",
+            ),
+        ],
+    }
+}
+
 /// `analysed_sessions`: the sessions of a day the pipeline's `filter` stage chose.
 pub fn analysed_sessions() -> TableDef {
     TableDef {
@@ -465,6 +525,7 @@ pub fn all_tables() -> Vec<TableDef> {
         analysed_sessions(),
         frictions(),
         session_facets(),
+        friction_patterns(),
     ]
 }
 

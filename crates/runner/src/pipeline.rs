@@ -18,10 +18,16 @@ use crate::{Error, Result};
 /// works outside a checkout too.
 const EMBEDDED_PIPELINES: &[(&str, &str)] =
     &[("daily", include_str!("../../../pipelines/daily.toml"))];
-const EMBEDDED_SQL: &[(&str, &str)] = &[(
-    "stages/filter.sql",
-    include_str!("../../../sql/stages/filter.sql"),
-)];
+const EMBEDDED_SQL: &[(&str, &str)] = &[
+    (
+        "stages/filter.sql",
+        include_str!("../../../sql/stages/filter.sql"),
+    ),
+    (
+        "stages/patterns.sql",
+        include_str!("../../../sql/stages/patterns.sql"),
+    ),
+];
 
 /// A pipeline parameter value.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

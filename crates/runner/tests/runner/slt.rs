@@ -5,7 +5,11 @@
 //! Besides plain SQL over the lake, a record may say
 //! `stage NAME key=value ...`: run the SQL of the daily pipeline's stage NAME with
 //! the pipeline's parameters, overridden by the given ones (`date=` is the date),
-//! bound as typed values exactly as `signals run` binds them.
+//! bound as typed values exactly as `signals run` binds them; and
+//! `write TABLE date=D QUERY` replaces a partition with a query's rows (QUERY may be
+//! `stage NAME k=v ...`), to set up a stage's inputs by hand.
+//!
+//! The files share one lake and run in name order.
 
 use std::path::PathBuf;
 
@@ -28,6 +32,7 @@ fn err(e: impl std::fmt::Display) -> SltError {
 
 #[derive(Clone)]
 struct LakeDb {
+    lake: Lake,
     ctx: SessionContext,
     pipeline: Pipeline,
 }
@@ -72,6 +77,55 @@ impl LakeDb {
     }
 }
 
+impl LakeDb {
+    /// The frame of plain SQL, or of `stage NAME k=v ...` with its values bound.
+    async fn frame(&self, sql: &str) -> Result<datafusion::prelude::DataFrame, SltError> {
+        match sql.strip_prefix("stage ") {
+            Some(spec) => {
+                let (text, values) = self.stage(spec)?;
+                let df = self.ctx.sql(&text).await.map_err(err)?;
+                df.with_param_values(values).map_err(err)
+            }
+            None => self.ctx.sql(sql).await.map_err(err),
+        }
+    }
+
+    /// `write TABLE date=D QUERY`: replace the date's partition of TABLE with the
+    /// rows of QUERY (plain SQL, or `stage NAME k=v ...` run for that date).
+    async fn write(&self, spec: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
+        let mut parts = spec.splitn(3, char::is_whitespace);
+        let (Some(table), Some(date), Some(query)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(err("write TABLE date=YYYY-MM-DD QUERY"));
+        };
+        let def =
+            signals_lake::schema::table(table).ok_or_else(|| err(format!("no table {table}")))?;
+        let day = date
+            .strip_prefix("date=")
+            .ok_or_else(|| err("write: date= expected"))?;
+        let query = match query.trim().strip_prefix("stage ") {
+            Some(stage) => format!("stage {stage} {date}"),
+            None => query.to_string(),
+        };
+        let df = self.frame(&query).await?;
+        let batches = df
+            .collect()
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|b| signals_lake::conform(&def, b))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        let day = signals_lake::parse_date(day).map_err(err)?;
+        let rows = self
+            .lake
+            .write_partition_batches(&def, day, batches)
+            .await
+            .map_err(err)?;
+        Ok(DBOutput::StatementComplete(rows))
+    }
+}
+
 #[async_trait::async_trait]
 impl AsyncDB for LakeDb {
     type Error = SltError;
@@ -79,18 +133,10 @@ impl AsyncDB for LakeDb {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let sql = sql.trim();
-        let df = match sql.strip_prefix("stage ") {
-            Some(spec) => {
-                let (text, values) = self.stage(spec)?;
-                self.ctx
-                    .sql(&text)
-                    .await
-                    .map_err(err)?
-                    .with_param_values(values)
-                    .map_err(err)?
-            }
-            None => self.ctx.sql(sql).await.map_err(err)?,
-        };
+        if let Some(rest) = sql.strip_prefix("write ") {
+            return self.write(rest).await;
+        }
+        let df = self.frame(sql).await?;
         let schema = df.schema().clone();
         let batches = df.collect().await.map_err(err)?;
         if schema.fields().is_empty() {
@@ -152,6 +198,7 @@ async fn sql_stage_files_give_the_hand_computed_rows() {
     .unwrap();
     let db = LakeDb {
         ctx: lake.session_context().await.unwrap(),
+        lake: lake.clone(),
         pipeline: crate::daily(),
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
