@@ -55,3 +55,27 @@ FROM friction_patterns
 WHERE crosses_threshold
 GROUP BY friction_type
 ORDER BY days_crossed DESC, friction_type;
+
+-- Tickets (the `tickets` stage) as of the latest snapshot: open and faded, with
+-- where they were filed (Markdown files under the lake's tickets/ by default).
+SELECT ticket_id, status, friction_type, slice_kind, slice_value, first_seen, last_seen, days_seen, external_ref
+FROM tickets
+WHERE date = (SELECT max(date) FROM tickets)
+ORDER BY status DESC, ticket_id;
+
+-- Deployments (recorded with `signals deploy record`, or inferred from a new
+-- agent_version) and what their latest re-measurement says per friction type
+-- (the `remeasure` stage; `signals compare --deploy V` shows one in full).
+SELECT
+    version,
+    deployed_on,
+    source,
+    friction_type,
+    round(100.0 * before_rate, 1) AS before_pct,
+    round(100.0 * after_rate, 1) AS after_pct,
+    round(p_value, 4) AS p_value,
+    verdict,
+    window_complete
+FROM friction_before_after
+WHERE date = (SELECT max(date) FROM friction_before_after)
+ORDER BY deployed_on, version, friction_type;

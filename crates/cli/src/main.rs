@@ -41,6 +41,12 @@ enum Command {
     Dag(cmd::pipeline::DagArgs),
     /// Run a pipeline on its cron schedule, catching up missed days.
     Schedule(cmd::pipeline::ScheduleArgs),
+    /// Tickets filed from friction patterns: list, show, file a date by hand.
+    Tickets(cmd::tickets::Args),
+    /// Record and list deployments (the re-measurement compares around them).
+    Deploy(cmd::deploy::Args),
+    /// Friction rates before and after a deployment, with a verdict per type.
+    Compare(cmd::deploy::CompareArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -69,6 +75,9 @@ fn main() -> std::process::ExitCode {
             Command::Status(a) => cmd::pipeline::status_cmd(&cli.lake, a).await,
             Command::Dag(a) => cmd::pipeline::dag_cmd(&cli.lake, a).await,
             Command::Schedule(a) => cmd::pipeline::schedule_cmd(&cli.lake, a).await,
+            Command::Tickets(a) => cmd::tickets::run(&cli.lake, a).await,
+            Command::Deploy(a) => cmd::deploy::run(&cli.lake, a).await,
+            Command::Compare(a) => cmd::deploy::compare(&cli.lake, a).await,
         }
     });
     match result {

@@ -423,6 +423,86 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
         second.contains("backfill daily: 14 dates, 0 failed"),
         "{second}"
     );
+    // Deployments: 1.5.0 and 1.6.0 are inferred from the sample's agent versions.
+    let list = ok(&signals(&lake, &["deploy", "list"]));
+    assert!(
+        list.contains("1.6.0") && list.contains("inferred"),
+        "{list}"
+    );
+    let cmp = ok(&signals(&lake, &["compare", "--deploy", "1.6.0"]));
+    assert!(
+        cmp.starts_with("deployment 1.6.0 (2026-11-11, inferred) as of 2026-11-14")
+            && cmp.contains("window not complete yet")
+            && cmp.contains("rephrasing_cascade"),
+        "{cmp}"
+    );
+    assert_eq!(
+        cmp.lines()
+            .filter(|l| l.ends_with("no_change")
+                || l.ends_with("insufficient_data")
+                || l.ends_with("improved")
+                || l.ends_with("regressed"))
+            .count(),
+        7,
+        "{cmp}"
+    );
+    let o = signals(&lake, &["compare", "--deploy", "9.9.9"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("deployments: 1.5.0, 1.6.0"));
+    let o = signals(
+        &lake,
+        &[
+            "deploy",
+            "record",
+            "--version",
+            "1.6.0",
+            "--ticket",
+            "SIG-nothere",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SIG-nothere"));
+    let tickets = ok(&signals(&lake, &["tickets", "list", "--status", "all"]));
+    let id = tickets
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let rec = ok(&signals(
+        &lake,
+        &[
+            "deploy",
+            "record",
+            "--version",
+            "1.6.0",
+            "--at",
+            "2026-11-11T08:00:00Z",
+            "--ticket",
+            &id,
+        ],
+    ));
+    assert!(
+        rec.contains(&format!(
+            "recorded deployment 1.6.0 at 2026-11-11T08:00:00+00:00 (ticket {id})"
+        )),
+        "{rec}"
+    );
+    let list = ok(&signals(&lake, &["deploy", "list"]));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("1.6.0") && l.contains("recorded") && l.contains(&id)),
+        "{list}"
+    );
+    let cmp = ok(&signals(&lake, &["compare", "--deploy", "1.6.0"]));
+    assert!(cmp.contains(&format!("recorded, ticket {id}")), "{cmp}");
+    let show = ok(&signals(&lake, &["tickets", "show", &id]));
+    assert!(
+        show.contains(&id) && show.contains("Filed to markdown"),
+        "{show}"
+    );
 }
 
 #[test]
@@ -453,8 +533,12 @@ fn run_status_dag_and_schedule_from_the_cli() {
         .filter(|e| e["event"] == "stage_finished")
         .map(|e| e["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(finished.len(), 4, "{events:?}");
+    assert_eq!(finished.len(), 7, "{events:?}");
     assert_eq!(finished[3], "patterns");
+    assert_eq!(finished[4], "tickets");
+    let mut last: Vec<&str> = finished[5..].to_vec();
+    last.sort();
+    assert_eq!(last, ["remeasure", "resolve"]);
     assert_eq!(finished[0], "filter");
     assert!(
         events
@@ -472,7 +556,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
     let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
     let lines: Vec<&str> = status.lines().collect();
     assert!(
-        lines[1].contains("succeeded") && lines[1].contains("4/4"),
+        lines[1].contains("succeeded") && lines[1].contains("7/7"),
         "{status}"
     );
     assert!(

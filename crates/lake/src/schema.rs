@@ -382,6 +382,232 @@ pub fn friction_patterns() -> TableDef {
     }
 }
 
+/// `tickets`: every ticket's state as of a date.
+pub fn tickets() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    let float = |n, d| col(n, DataType::Float64, true, d);
+    TableDef {
+        name: "tickets",
+        doc: "Every ticket the pipeline has filed, as of the date: one row per ticket in each date's partition (a snapshot), so a ticket's history is its rows over the dates. Written by the daily pipeline's `tickets` stage from the patterns that cross the threshold; a pattern seen again updates its ticket (same fingerprint), one that stops crossing for `fade_days` is marked `faded`.",
+        date_doc: "the day the snapshot is of",
+        columns: vec![
+            s(
+                "ticket_id",
+                "stable id (`SIG-` and the fingerprint's first 8 hex digits)",
+            ),
+            s(
+                "fingerprint",
+                "SHA-256 of friction type, slice kind and slice value (hex): what makes two days' patterns one ticket",
+            ),
+            s("friction_type", "friction type"),
+            s(
+                "slice_kind",
+                "`all`, `agent_version`, `model`, `language` or `intent`",
+            ),
+            s("slice_value", "the slice's value"),
+            s("title", "the ticket's title"),
+            s("status", "`open` or `faded`"),
+            s(
+                "action",
+                "what this date did: `filed`, `updated`, `reopened`, `faded` or `none`",
+            ),
+            s("first_seen", "first date the pattern crossed the threshold"),
+            s("last_seen", "last date it crossed"),
+            int("days_seen", "dates on which it crossed"),
+            int("sessions", "analysed sessions in the slice on last_seen"),
+            int("affected", "of them, affected on last_seen"),
+            col(
+                "rate",
+                DataType::Float64,
+                false,
+                "affected / sessions on last_seen",
+            ),
+            float("baseline_rate", "the baseline rate on last_seen"),
+            float("p_value", "the test's p-value on last_seen"),
+            s(
+                "trend",
+                "`new`, `rising`, `steady` or `falling`: the rate at this sighting against the previous one (±10%)",
+            ),
+            int("high", "high-severity moments on last_seen"),
+            int("medium", "medium-severity moments on last_seen"),
+            int("low", "low-severity moments on last_seen"),
+            s(
+                "citations",
+                "JSON array of up to 5 abstracted citations (never raw user text)",
+            ),
+            s(
+                "sink",
+                "where it is filed: `markdown`, `github` or `linear`",
+            ),
+            col(
+                "external_ref",
+                DataType::Utf8,
+                true,
+                "the sink's reference: file path, issue URL",
+            ),
+            col(
+                "branch",
+                DataType::Utf8,
+                true,
+                "the branch a coding agent worked on for it (`resolve` stage)",
+            ),
+            col(
+                "pull_request",
+                DataType::Utf8,
+                true,
+                "the pull request the coding agent reported (never merged automatically)",
+            ),
+        ],
+    }
+}
+
+/// `ticket_resolutions`: tickets handed to a coding agent by the `resolve` stage.
+pub fn ticket_resolutions() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    TableDef {
+        name: "ticket_resolutions",
+        doc: "Each hand-off of a new ticket to the configured coding-agent command (the daily pipeline's `resolve` stage, off by default): the branch it worked on, the pull request it reported and how it ended. The pull request's review is the human approval gate: nothing is merged by the pipeline.",
+        date_doc: "the day of the tickets snapshot that was handed off",
+        columns: vec![
+            s("ticket_id", "the ticket handed off"),
+            s("branch", "the branch created for it in the checkout"),
+            col(
+                "pull_request",
+                DataType::Utf8,
+                true,
+                "the last URL the command printed on stdout (its pull request)",
+            ),
+            s(
+                "status",
+                "`proposed` (command succeeded), `failed` (non-zero exit or timeout)",
+            ),
+            col(
+                "exit_code",
+                DataType::Int64,
+                true,
+                "the command's exit status (null: killed or timed out)",
+            ),
+            col(
+                "commits",
+                DataType::Int64,
+                false,
+                "commits on the branch beyond the base",
+            ),
+            s("command", "the command line (from the pipeline file)"),
+            s("started_at", "RFC 3339 start time"),
+            s("finished_at", "RFC 3339 end time"),
+            col(
+                "note",
+                DataType::Utf8,
+                true,
+                "the last line of stderr when it failed",
+            ),
+        ],
+    }
+}
+
+/// `deployments`: agent releases the re-measurement compares around.
+pub fn deployments() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    TableDef {
+        name: "deployments",
+        doc: "Deployments recorded with `signals deploy record --version V [--at T] [--ticket ID]`, one row per version (recording a version again replaces its row). Deployments are also inferred from the first day an `agent_version` appears in `sessions` (see `sql/stages/remeasure.sql`); those are not stored here.",
+        date_doc: "the day of the deployment (UTC)",
+        columns: vec![
+            s(
+                "version",
+                "what was deployed: an agent version (matched against sessions' `agent_version`) or any release name",
+            ),
+            s("deployed_at", "RFC 3339 time of the deployment"),
+            col(
+                "ticket_id",
+                DataType::Utf8,
+                true,
+                "the ticket the deployment is meant to fix; it gets the verdict",
+            ),
+            s("recorded_at", "RFC 3339 time it was recorded"),
+            col("note", DataType::Utf8, true, "free text"),
+        ],
+    }
+}
+
+/// `friction_before_after`: each deployment's friction rates before and after.
+pub fn friction_before_after() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    let float = |n, d| col(n, DataType::Float64, true, d);
+    TableDef {
+        name: "friction_before_after",
+        doc: "For each deployment of the last `remeasure_horizon_days` and each friction type, as of the date: the share of analysed sessions with the friction in the window before the deployment and in the window after it, the change, a two-sided two-proportion z-test and a verdict. Written by the daily pipeline's `remeasure` stage (`sql/stages/remeasure.sql`).",
+        date_doc: "the day the measurement is as of",
+        columns: vec![
+            s("version", "the deployment's version"),
+            s("deployed_on", "the deployment's day (YYYY-MM-DD)"),
+            s(
+                "source",
+                "`recorded` (signals deploy record) or `inferred` (first day of an agent_version)",
+            ),
+            col(
+                "ticket_id",
+                DataType::Utf8,
+                true,
+                "the linked ticket (recorded deployments)",
+            ),
+            s("friction_type", "friction type"),
+            s("before_from", "first day of the before window"),
+            s(
+                "before_to",
+                "last day of the before window (the day before the deployment)",
+            ),
+            s(
+                "after_from",
+                "first day of the after window (the deployment's day)",
+            ),
+            s(
+                "after_to",
+                "last day of the after window so far (at most the date)",
+            ),
+            col(
+                "window_complete",
+                DataType::Boolean,
+                false,
+                "the after window has all its days",
+            ),
+            s(
+                "after_scope",
+                "`version` (only sessions on the deployed agent_version count after) or `all`",
+            ),
+            int("before_sessions", "analysed sessions in the before window"),
+            int(
+                "before_affected",
+                "of them, with at least one moment of the type",
+            ),
+            float("before_rate", "before_affected / before_sessions"),
+            int(
+                "after_sessions",
+                "analysed sessions in the after window (in scope)",
+            ),
+            int(
+                "after_affected",
+                "of them, with at least one moment of the type",
+            ),
+            float("after_rate", "after_affected / after_sessions"),
+            float("abs_change", "after_rate - before_rate"),
+            float(
+                "rel_change",
+                "abs_change / before_rate (null when before_rate is 0)",
+            ),
+            float("z", "pooled two-proportion z statistic (after vs before)"),
+            float("p_value", "two-sided p-value of the z-test"),
+            s(
+                "verdict",
+                "`improved`, `regressed`, `no_change` or `insufficient_data` (fewer than `remeasure_min_sessions` on a side)",
+            ),
+        ],
+    }
+}
+
 /// `analysed_sessions`: the sessions of a day the pipeline's `filter` stage chose.
 pub fn analysed_sessions() -> TableDef {
     TableDef {
@@ -511,10 +737,16 @@ pub fn session_facets() -> TableDef {
 
 /// Views every lake session defines over the tables: (name, `CREATE VIEW` SQL from
 /// `sql/views/`).
-pub const VIEWS: &[(&str, &str)] = &[(
-    "session_facets_wide",
-    include_str!("../../../sql/views/session_facets_wide.sql"),
-)];
+pub const VIEWS: &[(&str, &str)] = &[
+    (
+        "session_facets_wide",
+        include_str!("../../../sql/views/session_facets_wide.sql"),
+    ),
+    (
+        "all_deployments",
+        include_str!("../../../sql/views/all_deployments.sql"),
+    ),
+];
 
 /// Every table the lake defines, in data-dictionary order.
 pub fn all_tables() -> Vec<TableDef> {
@@ -526,6 +758,10 @@ pub fn all_tables() -> Vec<TableDef> {
         frictions(),
         session_facets(),
         friction_patterns(),
+        tickets(),
+        ticket_resolutions(),
+        deployments(),
+        friction_before_after(),
     ]
 }
 

@@ -6,9 +6,13 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
+use signals_deploy::RemeasureParams;
 use signals_judge::run::{Selection, run_pass};
 use signals_judge::{FrictionParams, judge_by_name};
 use signals_lake::{ErrorClass, Lake, conform, schema};
+use signals_tickets::{
+    FileOptions, ResolveOptions, Sink, SinkConfig, file_tickets, resolve_tickets,
+};
 use tokio::task::JoinSet;
 
 use crate::pipeline::{Param, Pipeline, Stage, StageKind};
@@ -63,8 +67,16 @@ pub struct RunReport {
 
 /// How a stage attempt ended.
 enum Outcome {
-    Done { rows: u64 },
-    Waiting { note: String },
+    Done {
+        rows: u64,
+    },
+    /// Switched off by its `when` parameter.
+    Off {
+        note: String,
+    },
+    Waiting {
+        note: String,
+    },
 }
 
 /// Run `pipeline` for `date`: validate, take the run's lease, resume from the
@@ -93,6 +105,15 @@ pub async fn run(
     }
     if let Some(Param::Str(j)) = params.get("judge") {
         judge_by_name(j, FrictionParams::default())?;
+    }
+    // A misconfigured ticket sink (unknown, no token) fails before anything runs.
+    if pipeline.stages.iter().any(|s| {
+        matches!(
+            s.kind,
+            StageKind::Tickets { .. } | StageKind::Resolve { .. } | StageKind::Remeasure { .. }
+        )
+    }) {
+        ticket_sink(&params)?;
     }
     let ctx = lake.session_context().await?;
     pipeline.validate(&ctx).await?;
@@ -295,6 +316,11 @@ async fn run_locked(
                 st.status = StageStatus::Succeeded;
                 st.rows = Some(rows);
             }
+            Ok(Outcome::Off { note }) => {
+                st.status = StageStatus::Succeeded;
+                st.rows = None;
+                st.note = Some(note);
+            }
             Ok(Outcome::Waiting { note }) => {
                 st.status = StageStatus::Waiting;
                 st.note = Some(note);
@@ -344,6 +370,17 @@ async fn execute(
     date: NaiveDate,
     params: &BTreeMap<String, Param>,
 ) -> Result<Outcome> {
+    if let Some(w) = &stage.when
+        && params.get(w) != Some(&Param::Bool(true))
+    {
+        return Ok(Outcome::Off {
+            note: format!("off: {w} = false"),
+        });
+    }
+    let int = |k: &str, d: i64| match params.get(k) {
+        Some(Param::Int(i)) => *i,
+        _ => d,
+    };
     let work = async {
         match &stage.kind {
             StageKind::Sql { file, output } => {
@@ -367,11 +404,40 @@ async fn execute(
                 let rows = lake.write_partition_batches(&def, date, batches).await?;
                 Ok(Outcome::Done { rows })
             }
-            StageKind::Judge { pass, input } => {
-                let int = |k: &str, d: i64| match params.get(k) {
-                    Some(Param::Int(i)) => *i,
-                    _ => d,
+            StageKind::Remeasure { file, .. } => {
+                let text = p.read_sql(file)?;
+                let d = RemeasureParams::default();
+                let rp = RemeasureParams {
+                    days: int("remeasure_days", d.days).max(1),
+                    min_sessions: int("remeasure_min_sessions", d.min_sessions),
+                    max_p: match params.get("remeasure_max_p") {
+                        Some(Param::Float(x)) => *x,
+                        _ => d.max_p,
+                    },
+                    horizon_days: int("remeasure_horizon_days", d.horizon_days).max(1),
                 };
+                let sink = ticket_sink(params)?;
+                let r = signals_deploy::remeasure(lake, &text, date, &rp, &sink).await?;
+                Ok(Outcome::Done { rows: r.rows })
+            }
+            StageKind::Resolve {
+                run,
+                checkout,
+                base,
+                max_tickets,
+            } => {
+                let sink = ticket_sink(params)?;
+                let opts = ResolveOptions {
+                    command: run.clone(),
+                    checkout: checkout.into(),
+                    base: base.clone(),
+                    max_tickets: *max_tickets,
+                    branch_prefix: "signals/".into(),
+                };
+                let r = resolve_tickets(lake, date, &sink, &opts).await?;
+                Ok(Outcome::Done { rows: r.rows })
+            }
+            StageKind::Judge { pass, input } => {
                 let fp = FrictionParams {
                     churn_cycles: int("churn_cycles", 3).max(1) as usize,
                     churn_window_s: Some(int("churn_window_s", 0)).filter(|w| *w > 0),
@@ -393,6 +459,19 @@ async fn execute(
                 .await?;
                 Ok(Outcome::Done { rows: r.rows })
             }
+            StageKind::Tickets { .. } => {
+                let sink = ticket_sink(params)?;
+                let fade_days = match params.get("fade_days") {
+                    Some(Param::Int(d)) => *d,
+                    _ => FileOptions::default().fade_days,
+                };
+                let opts = FileOptions {
+                    fade_days,
+                    dry_run: false,
+                };
+                let r = file_tickets(lake, date, &sink, &opts).await?;
+                Ok(Outcome::Done { rows: r.tickets })
+            }
             StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
         }
     };
@@ -405,6 +484,15 @@ async fn execute(
             })),
         None => work.await,
     }
+}
+
+/// The ticket sink the run's parameters name (`ticket_sink`, default `markdown`;
+/// `github_repo`, `linear_team`; tokens from the environment).
+fn ticket_sink(params: &BTreeMap<String, Param>) -> Result<Sink> {
+    let text = |k: &str| params.get(k).map(|v| v.to_string());
+    let kind = text("ticket_sink").unwrap_or_else(|| "markdown".into());
+    let cfg = SinkConfig::from_env(&kind, text("github_repo"), text("linear_team"));
+    Ok(Sink::new(&cfg)?)
 }
 
 /// Exit status of a command stage that means "waiting on something external;
@@ -464,9 +552,10 @@ async fn command(
     }
 }
 
-/// Run `pipeline` for each of `dates`, up to `parallel` dates at once. Results in
-/// date order; one date's failure does not stop the others. An invalid pipeline
-/// fails once, before any date runs.
+/// Run `pipeline` for each of `dates`, up to `parallel` dates at once (one at a
+/// time, in date order, when the pipeline is stateful: a date's tickets build on
+/// the previous date's). Results in date order; one date's failure does not stop
+/// the others. An invalid pipeline fails once, before any date runs.
 pub async fn backfill(
     lake: &Lake,
     pipeline: &Pipeline,
@@ -476,9 +565,13 @@ pub async fn backfill(
     parallel: usize,
 ) -> Result<Vec<(NaiveDate, Result<RunReport>)>> {
     pipeline.validate(&lake.session_context().await?).await?;
+    let parallel = if pipeline.stateful() { 1 } else { parallel };
+    let mut dates = dates;
+    dates.sort();
+    dates.dedup();
     let mut out: Vec<(NaiveDate, Result<RunReport>)> = futures::stream::iter(dates)
         .map(|d| async move { (d, run(lake, pipeline, d, opts, rep).await) })
-        .buffer_unordered(parallel.max(1))
+        .buffered(parallel.max(1))
         .collect()
         .await;
     out.sort_by_key(|(d, _)| *d);

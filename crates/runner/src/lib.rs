@@ -68,6 +68,12 @@ pub enum Error {
     /// Judge failure.
     #[error(transparent)]
     Judge(#[from] signals_judge::Error),
+    /// Filing tickets failed.
+    #[error(transparent)]
+    Tickets(#[from] signals_tickets::Error),
+    /// Re-measurement failed.
+    #[error(transparent)]
+    Deploy(#[from] signals_deploy::Error),
     /// DataFusion failure.
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -103,6 +109,8 @@ impl Error {
                 signals_lake::datafusion_class(e)
             }
             Error::Judge(signals_judge::Error::UnknownJudge(_)) => ErrorClass::User,
+            Error::Tickets(e) => e.class(),
+            Error::Deploy(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,
             Error::Judge(_) | Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,
         }

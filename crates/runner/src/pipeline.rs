@@ -27,6 +27,10 @@ const EMBEDDED_SQL: &[(&str, &str)] = &[
         "stages/patterns.sql",
         include_str!("../../../sql/stages/patterns.sql"),
     ),
+    (
+        "stages/remeasure.sql",
+        include_str!("../../../sql/stages/remeasure.sql"),
+    ),
 ];
 
 /// A pipeline parameter value.
@@ -95,6 +99,33 @@ pub enum StageKind {
         /// Table listing the sessions to analyse (for the date).
         input: String,
     },
+    /// File tickets for the date's patterns that cross the threshold (sink: the
+    /// `ticket_sink` parameter); writes the `tickets` snapshot.
+    Tickets {
+        /// The patterns table (`friction_patterns`).
+        input: String,
+    },
+    /// Hand the date's new tickets to a coding-agent command (ticket JSON on
+    /// stdin) in a git checkout, on a new branch; record branch and pull request.
+    Resolve {
+        /// The coding-agent command: program and arguments.
+        run: Vec<String>,
+        /// The git checkout it works in (relative to the working directory).
+        checkout: String,
+        /// Branch new branches start from (default: the checkout's current one).
+        base: Option<String>,
+        /// Most tickets handed off per date.
+        max_tickets: usize,
+    },
+    /// Run a re-measurement `sql/` file (like a `sql` stage) into
+    /// `friction_before_after`, then post complete windows' verdicts on the
+    /// deployments' linked tickets (sink: the `ticket_sink` parameter).
+    Remeasure {
+        /// Path under `sql/`.
+        file: String,
+        /// Lake table written.
+        output: String,
+    },
     /// An external process, with the run's context in `SIGNALS_*` variables.
     Command {
         /// Program and arguments.
@@ -108,6 +139,9 @@ impl StageKind {
         match self {
             StageKind::Sql { .. } => "sql",
             StageKind::Judge { .. } => "judge",
+            StageKind::Tickets { .. } => "tickets",
+            StageKind::Resolve { .. } => "resolve",
+            StageKind::Remeasure { .. } => "remeasure",
             StageKind::Command { .. } => "command",
         }
     }
@@ -115,7 +149,7 @@ impl StageKind {
     /// The lake table this stage writes, if any.
     pub fn output(&self) -> Option<&str> {
         match self {
-            StageKind::Sql { output, .. } => Some(output),
+            StageKind::Sql { output, .. } | StageKind::Remeasure { output, .. } => Some(output),
             StageKind::Judge {
                 pass: Pass::Friction,
                 ..
@@ -123,6 +157,8 @@ impl StageKind {
             StageKind::Judge {
                 pass: Pass::Facets, ..
             } => Some("session_facets"),
+            StageKind::Tickets { .. } => Some("tickets"),
+            StageKind::Resolve { .. } => Some("ticket_resolutions"),
             StageKind::Command { .. } => None,
         }
     }
@@ -143,6 +179,9 @@ pub struct Stage {
     pub retries: Option<u32>,
     /// Longest a single attempt may take.
     pub timeout: Option<Duration>,
+    /// A boolean parameter that switches the stage on; when it is false the stage
+    /// succeeds without doing anything.
+    pub when: Option<String>,
 }
 
 /// Where a pipeline's SQL files come from.
@@ -209,6 +248,10 @@ struct StageFile {
     run: Option<Vec<String>>,
     retries: Option<u32>,
     timeout_s: Option<u64>,
+    when: Option<String>,
+    checkout: Option<String>,
+    base: Option<String>,
+    max_tickets: Option<usize>,
 }
 
 static PLACEHOLDER: LazyLock<Regex> =
@@ -318,6 +361,36 @@ impl Pipeline {
                             .unwrap_or_else(|| "analysed_sessions".into()),
                     }
                 }
+                "tickets" => StageKind::Tickets {
+                    input: s
+                        .input
+                        .clone()
+                        .unwrap_or_else(|| "friction_patterns".into()),
+                },
+                "resolve" => {
+                    let run = s.run.clone().unwrap_or_default();
+                    if run.is_empty() {
+                        problems.push(at(
+                            "a resolve stage needs `run = [\"program\", \"arg\", ...]`: the coding-agent command".into(),
+                        ));
+                    }
+                    StageKind::Resolve {
+                        run,
+                        checkout: need(&s.checkout, "checkout", &mut problems),
+                        base: s.base.clone(),
+                        max_tickets: s.max_tickets.unwrap_or(1),
+                    }
+                }
+                "remeasure" => StageKind::Remeasure {
+                    file: s
+                        .sql
+                        .clone()
+                        .unwrap_or_else(|| "stages/remeasure.sql".into()),
+                    output: s
+                        .output
+                        .clone()
+                        .unwrap_or_else(|| "friction_before_after".into()),
+                },
                 "command" => {
                     let run = s.run.clone().unwrap_or_default();
                     if run.is_empty() {
@@ -329,7 +402,7 @@ impl Pipeline {
                 }
                 other => {
                     problems.push(at(format!(
-                        "unknown kind {other:?}; kinds: sql, judge, command"
+                        "unknown kind {other:?}; kinds: sql, judge, tickets, resolve, remeasure, command"
                     )));
                     continue;
                 }
@@ -341,6 +414,7 @@ impl Pipeline {
                 doc: s.doc,
                 retries: s.retries,
                 timeout: s.timeout_s.map(Duration::from_secs),
+                when: s.when,
             });
         }
         let names: BTreeSet<&str> = stages.iter().map(|s| s.name.as_str()).collect();
@@ -361,6 +435,16 @@ impl Pipeline {
             problems.push(format!(
                 "schedule {schedule:?} is not a cron expression: {e}"
             ));
+        }
+        for s in &stages {
+            if let Some(w) = &s.when
+                && !matches!(raw.params.get(w), Some(Param::Bool(_)))
+            {
+                problems.push(format!(
+                    "stage {}: `when = {w:?}` must name a boolean parameter in [params]",
+                    s.name
+                ));
+            }
         }
         if raw.params.contains_key("date") {
             problems.push("`date` is set by each run; it cannot be a declared parameter".into());
@@ -480,6 +564,14 @@ impl Pipeline {
         out
     }
 
+    /// Whether a date's run reads what the previous date's run wrote (the
+    /// `tickets` snapshot), so dates must run in order.
+    pub fn stateful(&self) -> bool {
+        self.stages
+            .iter()
+            .any(|s| matches!(s.kind, StageKind::Tickets { .. }))
+    }
+
     /// Every stage upstream of `name`.
     pub fn ancestors(&self, name: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
@@ -511,7 +603,13 @@ impl Pipeline {
         let mut out = BTreeSet::new();
         for s in &self.stages {
             match &s.kind {
-                StageKind::Sql { file, .. } => {
+                StageKind::Sql { file, .. } | StageKind::Remeasure { file, .. } => {
+                    if matches!(s.kind, StageKind::Remeasure { .. }) {
+                        // Through the view all_deployments: a deployment recorded
+                        // for a date reruns it.
+                        out.insert("deployments".to_string());
+                        out.insert("sessions".to_string());
+                    }
                     if let Ok(text) = self.read_sql(file) {
                         for c in TABLE_REF.captures_iter(&strip_comments(&text)) {
                             out.insert(c[1].to_lowercase());
@@ -522,7 +620,10 @@ impl Pipeline {
                     out.insert(input.clone());
                     out.insert("events".to_string());
                 }
-                StageKind::Command { .. } => {}
+                StageKind::Tickets { input } => {
+                    out.insert(input.clone());
+                }
+                StageKind::Resolve { .. } | StageKind::Command { .. } => {}
             }
         }
         out.retain(|t| !written.contains(t.as_str()) && schema::table(t).is_some());
@@ -605,7 +706,7 @@ impl Pipeline {
                 }
             };
             match &s.kind {
-                StageKind::Sql { file, output } => {
+                StageKind::Sql { file, output } | StageKind::Remeasure { file, output } => {
                     let Some(def) = schema::table(output) else {
                         problems.push(at(format!(
                             "output {output:?} is not a lake table (see sql/README.md)"
@@ -667,6 +768,17 @@ impl Pipeline {
                     }
                     needs_upstream(input, &mut problems);
                 }
+                StageKind::Tickets { input } => {
+                    if input != "friction_patterns" {
+                        problems.push(at(format!(
+                            "a tickets stage reads friction_patterns, not {input:?}"
+                        )));
+                    }
+                    // It also reads the day's frictions for the tickets' citations.
+                    needs_upstream(input, &mut problems);
+                    needs_upstream("frictions", &mut problems);
+                }
+                StageKind::Resolve { .. } => needs_upstream("tickets", &mut problems),
                 StageKind::Command { .. } => {}
             }
         }

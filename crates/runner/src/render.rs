@@ -21,6 +21,12 @@ fn detail(kind: &StageKind) -> String {
             kind.output().unwrap_or("")
         )
         .to_lowercase(),
+        StageKind::Tickets { input } => format!("tickets from {input} -> tickets"),
+        StageKind::Resolve { run, checkout, .. } => format!(
+            "resolve: {} in {checkout} -> ticket_resolutions",
+            run.first().map_or("", String::as_str)
+        ),
+        StageKind::Remeasure { file, output } => format!("remeasure sql/{file} -> {output}"),
         StageKind::Command { run } => format!("command {}", run.join(" ")),
     }
 }
@@ -48,7 +54,16 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                 } else {
                     format!("  (after {})", s.after.join(", "))
                 };
-                out.push_str(&format!("{:<12} {}{after}\n", s.name, detail(&s.kind)));
+                let when = s
+                    .when
+                    .as_ref()
+                    .map(|w| format!("  [when {w}]"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "{:<12} {}{after}{when}\n",
+                    s.name,
+                    detail(&s.kind)
+                ));
                 if let Some(d) = &s.doc {
                     out.push_str(&format!("{:<12} {d}\n", ""));
                 }

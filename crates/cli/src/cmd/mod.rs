@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod deploy;
 pub mod eval;
 pub mod generate;
 pub mod ingest;
@@ -8,6 +9,7 @@ pub mod pipeline;
 pub mod sessions;
 pub mod sql;
 pub mod tables;
+pub mod tickets;
 
 use anyhow::Context;
 use signals_lake::Lake;
@@ -15,4 +17,26 @@ use signals_lake::Lake;
 /// Open the lake named on the command line.
 pub fn open_lake(url: &str) -> anyhow::Result<Lake> {
     Lake::open(url).with_context(|| format!("opening lake {url}"))
+}
+
+/// Print rows as left-aligned columns under a header.
+pub fn print_table<const N: usize>(head: [&str; N], rows: &[[String; N]]) {
+    let mut width = head.map(str::len);
+    for r in rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(head.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
 }

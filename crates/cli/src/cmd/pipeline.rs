@@ -176,8 +176,9 @@ fn print_report(r: &RunReport, p: &Pipeline) -> bool {
     }
     let stages: Vec<String> = stages_in_order
         .iter()
-        .map(|(n, st)| match st.rows {
-            Some(rows) if st.status.to_string() == "succeeded" => format!("{n} ({rows} rows)"),
+        .map(|(n, st)| match (st.rows, &st.note) {
+            (Some(rows), _) if st.status.to_string() == "succeeded" => format!("{n} ({rows} rows)"),
+            (None, Some(note)) if st.status.to_string() == "succeeded" => format!("{n} ({note})"),
             _ => format!("{n} {}", st.status),
         })
         .collect();

@@ -2,6 +2,7 @@
 //! a real lake (resume, retries, waiting, leases, idempotence, backfill) and the
 //! `.slt` files of `sql/tests/`.
 
+mod closing;
 mod dag;
 mod runs;
 mod slt;

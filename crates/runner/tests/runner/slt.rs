@@ -7,7 +7,9 @@
 //! the pipeline's parameters, overridden by the given ones (`date=` is the date),
 //! bound as typed values exactly as `signals run` binds them; and
 //! `write TABLE date=D QUERY` replaces a partition with a query's rows (QUERY may be
-//! `stage NAME k=v ...`), to set up a stage's inputs by hand.
+//! `stage NAME k=v ...`), to set up a stage's inputs by hand; and
+//! `tickets date=D [fade_days=N]` files the date's tickets (Markdown sink) as the
+//! `tickets` stage does.
 //!
 //! The files share one lake and run in name order.
 
@@ -46,8 +48,8 @@ impl LakeDb {
             .pipeline
             .stage(name)
             .ok_or_else(|| err(format!("no stage {name}")))?;
-        let StageKind::Sql { file, .. } = &stage.kind else {
-            return Err(err(format!("stage {name} is not a sql stage")));
+        let (StageKind::Sql { file, .. } | StageKind::Remeasure { file, .. }) = &stage.kind else {
+            return Err(err(format!("stage {name} is not a sql or remeasure stage")));
         };
         let mut date = None;
         let mut overrides = Vec::new();
@@ -126,6 +128,31 @@ impl LakeDb {
     }
 }
 
+impl LakeDb {
+    /// `tickets date=D [fade_days=N]`: file the date's tickets to the Markdown sink.
+    async fn tickets(&self, spec: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
+        let mut opts = signals_tickets::FileOptions::default();
+        let mut date = None;
+        for kv in spec.split_whitespace() {
+            match kv.split_once('=') {
+                Some(("date", d)) => date = Some(signals_lake::parse_date(d).map_err(err)?),
+                Some(("fade_days", n)) => opts.fade_days = n.parse().map_err(err)?,
+                _ => return Err(err(format!("tickets: unexpected {kv:?}"))),
+            }
+        }
+        let date = date.ok_or_else(|| err("tickets: date= missing"))?;
+        let r = signals_tickets::file_tickets(
+            &self.lake,
+            date,
+            &signals_tickets::Sink::Markdown,
+            &opts,
+        )
+        .await
+        .map_err(err)?;
+        Ok(DBOutput::StatementComplete(r.tickets))
+    }
+}
+
 #[async_trait::async_trait]
 impl AsyncDB for LakeDb {
     type Error = SltError;
@@ -135,6 +162,9 @@ impl AsyncDB for LakeDb {
         let sql = sql.trim();
         if let Some(rest) = sql.strip_prefix("write ") {
             return self.write(rest).await;
+        }
+        if let Some(rest) = sql.strip_prefix("tickets ") {
+            return self.tickets(rest).await;
         }
         let df = self.frame(sql).await?;
         let schema = df.schema().clone();

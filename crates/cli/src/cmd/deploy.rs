@@ -1,0 +1,260 @@
+//! `signals deploy record|list` and `signals compare --deploy V`: deployments and
+//! the friction rates before and after them.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use chrono::{DateTime, NaiveDate, Utc};
+use signals_deploy::{Deployment, REMEASURE_SQL, RemeasureParams};
+use signals_lake::parse_date;
+
+/// Arguments of `signals deploy`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    /// Record a deployment (recording a version again replaces it).
+    Record {
+        /// What was deployed: an agent version (as in sessions' agent_version) or a release name.
+        #[arg(long)]
+        version: String,
+        /// When (RFC 3339, or YYYY-MM-DD for midnight UTC; default: now).
+        #[arg(long)]
+        at: Option<String>,
+        /// The ticket it is meant to fix: it gets the before/after verdict.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Free text.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List deployments: recorded ones and those inferred from new agent versions.
+    List,
+}
+
+/// Arguments of `signals compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The deployment's version.
+    #[arg(long = "deploy")]
+    version: String,
+    /// Measure as of this date (default: the latest date with analysed sessions).
+    #[arg(long)]
+    date: Option<String>,
+    /// Days in each window.
+    #[arg(long, default_value_t = RemeasureParams::default().days)]
+    window_days: i64,
+    /// Sessions a side needs for a verdict.
+    #[arg(long, default_value_t = RemeasureParams::default().min_sessions)]
+    min_sessions: i64,
+    /// Two-sided p-value a change must be below.
+    #[arg(long, default_value_t = RemeasureParams::default().max_p)]
+    max_p: f64,
+}
+
+fn parse_at(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = parse_date(s).with_context(|| {
+        format!("--at {s:?}: expected RFC 3339 (2026-11-20T14:00:00Z) or YYYY-MM-DD")
+    })?;
+    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+}
+
+/// Run `signals deploy`.
+pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
+    let lake = super::open_lake(lake)?;
+    match args.command {
+        Sub::Record {
+            version,
+            at,
+            ticket,
+            note,
+        } => {
+            let deployed_at = at
+                .as_deref()
+                .map(parse_at)
+                .transpose()?
+                .unwrap_or_else(Utc::now);
+            let dep = Deployment {
+                version,
+                deployed_at,
+                ticket_id: ticket,
+                note,
+                source: "recorded".into(),
+            };
+            signals_deploy::record(&lake, &dep).await?;
+            println!(
+                "recorded deployment {} at {}{}",
+                dep.version,
+                deployed_at.to_rfc3339(),
+                dep.ticket_id
+                    .as_ref()
+                    .map(|t| format!(" (ticket {t})"))
+                    .unwrap_or_default()
+            );
+            println!(
+                "the `remeasure` stage measures it once the after window has data; now: signals compare --deploy {}",
+                dep.version
+            );
+        }
+        Sub::List => {
+            let deps = signals_deploy::list(&lake).await?;
+            if deps.is_empty() {
+                println!(
+                    "no deployments: record one with `signals deploy record --version V`, or ingest sessions of a new agent_version"
+                );
+            }
+            for d in deps {
+                println!(
+                    "{:<12} {}  {:<8} {}{}",
+                    d.version,
+                    d.deployed_at.to_rfc3339(),
+                    d.source,
+                    d.ticket_id.unwrap_or_default(),
+                    d.note.map(|n| format!("  {n}")).unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn col(b: &RecordBatch, name: &str) -> anyhow::Result<Vec<String>> {
+    let c = b
+        .column_by_name(name)
+        .with_context(|| format!("no column {name}"))?;
+    let c = cast(c, &DataType::Utf8)?;
+    let a = c.as_any().downcast_ref::<StringArray>().expect("Utf8");
+    Ok((0..a.len())
+        .map(|i| {
+            if a.is_valid(i) {
+                a.value(i).to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect())
+}
+
+fn pct(s: &str) -> String {
+    s.parse::<f64>()
+        .map_or("-".into(), |x| format!("{:.1}%", 100.0 * x))
+}
+
+/// Run `signals compare`.
+pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let lake = super::open_lake(lake)?;
+    let date: NaiveDate = match &args.date {
+        Some(d) => parse_date(d)?,
+        None => match lake
+            .partitions("analysed_sessions")
+            .await?
+            .into_iter()
+            .max()
+        {
+            Some(d) => d,
+            None => bail!(
+                "no analysed sessions in the lake: run `signals run daily` (or backfill) first"
+            ),
+        },
+    };
+    let params = RemeasureParams {
+        days: args.window_days.max(1),
+        min_sessions: args.min_sessions,
+        max_p: args.max_p,
+        horizon_days: 3650,
+    };
+    let batches = signals_deploy::measure(&lake, REMEASURE_SQL, date, &params).await?;
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut header = None;
+    for b in &batches {
+        let v = col(b, "version")?;
+        let get = |n| col(b, n);
+        let (ty, bn, bx, br, an, ax, ar) = (
+            get("friction_type")?,
+            get("before_sessions")?,
+            get("before_affected")?,
+            get("before_rate")?,
+            get("after_sessions")?,
+            get("after_affected")?,
+            get("after_rate")?,
+        );
+        let (rel, p, verdict) = (get("rel_change")?, get("p_value")?, get("verdict")?);
+        let (on, src, bf, bt, af, at, complete, scope, ticket) = (
+            get("deployed_on")?,
+            get("source")?,
+            get("before_from")?,
+            get("before_to")?,
+            get("after_from")?,
+            get("after_to")?,
+            get("window_complete")?,
+            get("after_scope")?,
+            get("ticket_id")?,
+        );
+        for r in 0..b.num_rows() {
+            if v[r] != args.version {
+                continue;
+            }
+            header.get_or_insert_with(|| {
+                format!(
+                    "deployment {} ({}, {}{}) as of {date}\nbefore {}..{}, after {}..{}{}; after: {} sessions",
+                    v[r],
+                    on[r],
+                    src[r],
+                    if ticket[r].is_empty() { String::new() } else { format!(", ticket {}", ticket[r]) },
+                    bf[r],
+                    bt[r],
+                    af[r],
+                    at[r],
+                    if complete[r] == "true" { "" } else { " (window not complete yet)" },
+                    if scope[r] == "version" { "on this version's" } else { "all" },
+                )
+            });
+            rows.push([
+                ty[r].clone(),
+                format!("{}/{}", bx[r], bn[r]),
+                pct(&br[r]),
+                format!("{}/{}", ax[r], an[r]),
+                pct(&ar[r]),
+                rel[r]
+                    .parse::<f64>()
+                    .map_or("-".into(), |x| format!("{:+.0}%", 100.0 * x)),
+                p[r].parse::<f64>()
+                    .map_or("-".into(), |x| format!("{x:.4}")),
+                verdict[r].clone(),
+            ]);
+        }
+    }
+    let Some(header) = header else {
+        let known: Vec<String> = signals_deploy::list(&lake)
+            .await?
+            .into_iter()
+            .filter(|d| d.deployed_at.date_naive() <= date)
+            .map(|d| d.version)
+            .collect();
+        bail!(
+            "no deployment {:?} on or before {date}; deployments: {}",
+            args.version,
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    println!("{header}\n");
+    let head = [
+        "friction", "before", "rate", "after", "rate", "change", "p", "verdict",
+    ];
+    super::print_table(head, &rows);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,368 @@
+//! Deployments and re-measurement: did a release change the friction it was
+//! meant to fix?
+//!
+//! Deployments are recorded in the `deployments` table (`signals deploy record`)
+//! or inferred from the first day of each agent version (view `all_deployments`).
+//! The `remeasure` stage runs `sql/stages/remeasure.sql` into
+//! `friction_before_after`; once a deployment's after window is complete, the
+//! ticket linked to it gets the verdict for its friction type as a note.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
+use futures::StreamExt;
+use signals_lake::{ErrorClass, Lake, conform, schema};
+use signals_tickets::Sink;
+
+/// The re-measurement SQL (the `remeasure` stage's default file).
+pub const REMEASURE_SQL: &str = include_str!("../../../sql/stages/remeasure.sql");
+
+/// Errors of the deploy crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Lake access failed.
+    #[error(transparent)]
+    Lake(#[from] signals_lake::Error),
+    /// A query failed.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    /// Posting a verdict on a ticket failed.
+    #[error(transparent)]
+    Tickets(#[from] signals_tickets::Error),
+    /// A deployment cannot be recorded as given.
+    #[error("deploy: {0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// Whose problem it is.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Lake(e) => e.class(),
+            Error::DataFusion(e) => signals_lake::datafusion_class(e),
+            Error::Tickets(e) => e.class(),
+            Error::Invalid(_) => ErrorClass::User,
+        }
+    }
+}
+
+/// Result alias of the deploy crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A deployment (a row of `deployments`, or of the view `all_deployments`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// What was deployed.
+    pub version: String,
+    /// When (UTC).
+    pub deployed_at: DateTime<Utc>,
+    /// The ticket it is meant to fix.
+    pub ticket_id: Option<String>,
+    /// Free text.
+    pub note: Option<String>,
+    /// `recorded` or `inferred`.
+    pub source: String,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Column `name` of `batch` as strings.
+fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+    let col = batch.column_by_name(name).ok_or_else(|| {
+        datafusion::error::DataFusionError::Plan(format!("result has no column {name}"))
+    })?;
+    let col = cast(col, &DataType::Utf8).map_err(datafusion::error::DataFusionError::from)?;
+    let a = col
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8");
+    Ok((0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect())
+}
+
+async fn query(
+    ctx: &SessionContext,
+    sql: &str,
+    params: Vec<(&str, ScalarValue)>,
+) -> Result<Vec<RecordBatch>> {
+    Ok(ctx
+        .sql(sql)
+        .await?
+        .with_param_values(params)?
+        .collect()
+        .await?)
+}
+
+/// Every deployment, recorded and inferred, by day.
+pub async fn list(lake: &Lake) -> Result<Vec<Deployment>> {
+    let ctx = lake.session_context().await?;
+    let batches = query(
+        &ctx,
+        "SELECT version, deployed_at, source, ticket_id, note FROM all_deployments ORDER BY deployed_at, version",
+        vec![],
+    )
+    .await?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let (v, at, src, t, n) = (
+            strings(b, "version")?,
+            strings(b, "deployed_at")?,
+            strings(b, "source")?,
+            strings(b, "ticket_id")?,
+            strings(b, "note")?,
+        );
+        for r in 0..b.num_rows() {
+            let at = at[r].clone().unwrap_or_default();
+            out.push(Deployment {
+                version: v[r].clone().unwrap_or_default(),
+                deployed_at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| Error::Invalid(format!("deployed_at {at:?}: {e}")))?
+                    .with_timezone(&Utc),
+                ticket_id: t[r].clone(),
+                note: n[r].clone(),
+                source: src[r].clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Record a deployment: one row per version in `deployments` (partition: the
+/// deployment's day); recording a version again replaces its row wherever it was.
+/// A linked ticket must exist.
+pub async fn record(lake: &Lake, dep: &Deployment) -> Result<()> {
+    if dep.version.trim().is_empty() {
+        return Err(Error::Invalid("--version must not be empty".into()));
+    }
+    if let Some(id) = &dep.ticket_id {
+        let known = signals_tickets::snapshot(lake, None)
+            .await?
+            .is_some_and(|(_, ts)| ts.iter().any(|t| &t.ticket_id == id));
+        if !known {
+            return Err(Error::Invalid(format!(
+                "ticket {id} is not in the lake (see `signals tickets list --status all`)"
+            )));
+        }
+    }
+    let ctx = lake.session_context().await?;
+    let batches = query(
+        &ctx,
+        "SELECT version, deployed_at, ticket_id, recorded_at, note, date FROM deployments",
+        vec![],
+    )
+    .await?;
+    // Partition -> its rows (version, deployed_at, ticket, recorded_at, note).
+    type Row = [Option<String>; 5];
+    let mut parts: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut touched: Vec<String> = Vec::new();
+    for b in &batches {
+        let cols: Vec<Vec<Option<String>>> = [
+            "version",
+            "deployed_at",
+            "ticket_id",
+            "recorded_at",
+            "note",
+            "date",
+        ]
+        .iter()
+        .map(|c| strings(b, c))
+        .collect::<Result<_>>()?;
+        for (r, date) in cols[5].iter().enumerate() {
+            let date = date.clone().unwrap_or_default();
+            let row: Row = std::array::from_fn(|i| cols[i][r].clone());
+            if row[0].as_deref() == Some(dep.version.as_str()) {
+                touched.push(date.clone());
+                parts.entry(date).or_default();
+            } else {
+                parts.entry(date).or_default().push(row);
+            }
+        }
+    }
+    let day = dep.deployed_at.date_naive().to_string();
+    parts.entry(day.clone()).or_default().push([
+        Some(dep.version.clone()),
+        Some(rfc3339(dep.deployed_at)),
+        dep.ticket_id.clone(),
+        Some(rfc3339(Utc::now())),
+        dep.note.clone(),
+    ]);
+    touched.push(day);
+    let def = schema::deployments();
+    for date in touched {
+        let rows = &parts[&date];
+        let columns: Vec<ArrayRef> = (0..5)
+            .map(|i| {
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
+                )) as ArrayRef
+            })
+            .collect();
+        let batch = RecordBatch::try_new(def.file_schema(), columns)
+            .map_err(datafusion::error::DataFusionError::from)?;
+        lake.write_partition_batches(&def, signals_lake::parse_date(&date)?, vec![batch])
+            .await?;
+    }
+    Ok(())
+}
+
+/// Windows and thresholds of the re-measurement (the `remeasure_*` parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemeasureParams {
+    /// Days in each window.
+    pub days: i64,
+    /// Sessions per side below which the verdict is `insufficient_data`.
+    pub min_sessions: i64,
+    /// Two-sided p-value below which a change is real.
+    pub max_p: f64,
+    /// Deployments of this many days up to the date are measured.
+    pub horizon_days: i64,
+}
+
+impl Default for RemeasureParams {
+    fn default() -> Self {
+        Self {
+            days: 7,
+            min_sessions: 30,
+            max_p: 0.05,
+            horizon_days: 30,
+        }
+    }
+}
+
+impl RemeasureParams {
+    /// The SQL's parameter values for `date`.
+    pub fn values(&self, date: NaiveDate) -> Vec<(String, ScalarValue)> {
+        vec![
+            ("date".into(), ScalarValue::from(date.to_string())),
+            ("remeasure_days".into(), ScalarValue::from(self.days)),
+            (
+                "remeasure_min_sessions".into(),
+                ScalarValue::from(self.min_sessions),
+            ),
+            ("remeasure_max_p".into(), ScalarValue::from(self.max_p)),
+            (
+                "remeasure_horizon_days".into(),
+                ScalarValue::from(self.horizon_days),
+            ),
+        ]
+    }
+}
+
+/// The before/after rows as of `date` (the `friction_before_after` schema),
+/// computed by `sql` (normally [`REMEASURE_SQL`]) without writing anything.
+pub async fn measure(
+    lake: &Lake,
+    sql: &str,
+    date: NaiveDate,
+    params: &RemeasureParams,
+) -> Result<Vec<RecordBatch>> {
+    let ctx = lake.session_context().await?;
+    let def = schema::friction_before_after();
+    let mut stream = ctx
+        .sql(sql)
+        .await?
+        .with_param_values(params.values(date))?
+        .execute_stream()
+        .await?;
+    let mut out = Vec::new();
+    while let Some(b) = stream.next().await {
+        out.push(conform(&def, &b?)?);
+    }
+    Ok(out)
+}
+
+/// What the `remeasure` stage did.
+#[derive(Debug, Clone, Default)]
+pub struct RemeasureReport {
+    /// Rows written.
+    pub rows: u64,
+    /// Tickets that got a verdict now: (ticket, version, verdict).
+    pub verdicts: Vec<(String, String, String)>,
+}
+
+/// The `remeasure` stage: write the date's `friction_before_after` partition,
+/// then post each complete window's verdict on the deployment's linked ticket
+/// (once per ticket and version; the verdict of the ticket's friction type).
+pub async fn remeasure(
+    lake: &Lake,
+    sql: &str,
+    date: NaiveDate,
+    params: &RemeasureParams,
+    sink: &Sink,
+) -> Result<RemeasureReport> {
+    let batches = measure(lake, sql, date, params).await?;
+    let rows = lake
+        .write_partition_batches(&schema::friction_before_after(), date, batches.clone())
+        .await?;
+    let mut report = RemeasureReport {
+        rows,
+        verdicts: Vec::new(),
+    };
+    let tickets = match signals_tickets::snapshot(lake, Some(date)).await? {
+        Some((_, t)) => t,
+        None => return Ok(report),
+    };
+    for b in &batches {
+        let s = |n| strings(b, n);
+        let (version, ticket, ty, verdict, on, before, after) = (
+            s("version")?,
+            s("ticket_id")?,
+            s("friction_type")?,
+            s("verdict")?,
+            s("deployed_on")?,
+            s("before_rate")?,
+            s("after_rate")?,
+        );
+        let (p, complete, bn, an) = (
+            s("p_value")?,
+            s("window_complete")?,
+            s("before_sessions")?,
+            s("after_sessions")?,
+        );
+        for r in 0..b.num_rows() {
+            let Some(id) = &ticket[r] else { continue };
+            if complete[r].as_deref() != Some("true") {
+                continue;
+            }
+            let Some(t) = tickets.iter().find(|t| &t.ticket_id == id) else {
+                continue;
+            };
+            if ty[r].as_deref() != Some(t.friction_type.as_str()) {
+                continue;
+            }
+            let v = version[r].clone().unwrap_or_default();
+            let verdict = verdict[r].clone().unwrap_or_default();
+            let pct = |x: &Option<String>| {
+                x.as_deref()
+                    .and_then(|x| x.parse::<f64>().ok())
+                    .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x))
+            };
+            let text = format!(
+                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; p = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = '{}'`.",
+                on[r].as_deref().unwrap_or(""),
+                t.friction_type,
+                pct(&before[r]),
+                bn[r].as_deref().unwrap_or("0"),
+                pct(&after[r]),
+                an[r].as_deref().unwrap_or("0"),
+                p[r].as_deref()
+                    .and_then(|x| x.parse::<f64>().ok())
+                    .map_or("n/a".into(), |x| format!("{x:.4}")),
+                v.replace('\'', "''"),
+            );
+            if sink.note(lake, t, &format!("verdict:{v}"), &text).await? {
+                report.verdicts.push((id.clone(), v, verdict));
+            }
+        }
+    }
+    Ok(report)
+}

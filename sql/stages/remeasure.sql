@@ -1,0 +1,166 @@
+-- remeasure: for each deployment and friction type, the share of analysed sessions
+-- with the friction before the deployment and after it, and whether it changed.
+-- Output: table `friction_before_after` (one row per deployment and type, as of $date).
+--
+-- $date                      the day the measurement is as of (YYYY-MM-DD)
+-- $remeasure_days            days in each window (default 7)
+-- $remeasure_min_sessions    sessions on each side below which the verdict is
+--                            `insufficient_data` (default 30)
+-- $remeasure_max_p           two-sided p-value below which a change is real (default 0.05)
+-- $remeasure_horizon_days    deployments of this many days up to $date are measured (default 30)
+--
+-- Deployments: the view `all_deployments` (sql/views/all_deployments.sql): those
+-- recorded with `signals deploy record` and those inferred from the first day of
+-- each agent_version.
+-- Windows (whole days, UTC): before = the $remeasure_days days before the
+-- deployment's day; after = its day and the days after, up to $remeasure_days days
+-- and at most $date (`window_complete` once all are there). When the deployed
+-- version appears in the after window's sessions, only sessions on that version
+-- count after, and sessions already on it do not count before (`after_scope =
+-- 'version'`: a rollout's stragglers on the old version are not credited to it);
+-- otherwise every session counts (`all`: e.g. a server-side change).
+-- The test: pooled two-proportion z-test of the after rate x1/n1 against the before
+-- rate x0/n0, z = (x1/n1 - x0/n0) / sqrt(p (1 - p) (1/n1 + 1/n0)), p = (x1 + x0) / (n1 + n0);
+-- two-sided p-value = 2 Q(|z|), Q by Abramowitz & Stegun 26.2.17. p of 0 or 1: z and
+-- p_value NULL. Verdict: `insufficient_data` if either side has fewer than
+-- $remeasure_min_sessions sessions, else `improved` / `regressed` if p_value <
+-- $remeasure_max_p and the rate fell / rose, else `no_change`.
+WITH today AS (
+    SELECT CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS today
+),
+deps AS (
+    SELECT version, CAST(date_part('epoch', CAST(deployed_on AS DATE)) AS BIGINT) / 86400 AS day, source, ticket_id
+    FROM all_deployments
+),
+active AS (
+    SELECT d.version, d.day, d.source, d.ticket_id, t.today
+    FROM deps d
+    CROSS JOIN today t
+    WHERE d.day <= t.today AND d.day > t.today - $remeasure_horizon_days
+),
+sessions_by_day AS (
+    SELECT date, session_id, agent_version, CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS day
+    FROM analysed_sessions
+),
+windowed AS (
+    SELECT
+        d.version, d.day AS dep_day, s.date, s.session_id, s.agent_version,
+        CASE WHEN s.day < d.day THEN 'before' ELSE 'after' END AS side
+    FROM active d
+    JOIN sessions_by_day s
+        ON s.day >= d.day - $remeasure_days
+        AND s.day <= least(d.day + $remeasure_days - 1, d.today)
+),
+scope AS (
+    SELECT version, dep_day, bool_or(side = 'after' AND agent_version = version) AS by_version
+    FROM windowed
+    GROUP BY version, dep_day
+),
+in_scope AS (
+    SELECT w.*
+    FROM windowed w
+    JOIN scope c ON c.version = w.version AND c.dep_day = w.dep_day
+    WHERE NOT c.by_version
+        OR (w.side = 'before' AND w.agent_version IS DISTINCT FROM w.version)
+        OR (w.side = 'after' AND w.agent_version = w.version)
+),
+types AS (
+    SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
+        ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
+),
+affected AS (
+    SELECT DISTINCT date, session_id, friction_type FROM frictions
+),
+counts AS (
+    SELECT
+        i.version,
+        i.dep_day,
+        t.friction_type,
+        count(*) FILTER (WHERE i.side = 'before') AS before_sessions,
+        count(f.session_id) FILTER (WHERE i.side = 'before') AS before_affected,
+        count(*) FILTER (WHERE i.side = 'after') AS after_sessions,
+        count(f.session_id) FILTER (WHERE i.side = 'after') AS after_affected
+    FROM in_scope i
+    CROSS JOIN types t
+    LEFT JOIN affected f
+        ON f.date = i.date AND f.session_id = i.session_id AND f.friction_type = t.friction_type
+    GROUP BY i.version, i.dep_day, t.friction_type
+),
+measured AS (
+    SELECT
+        d.version,
+        d.day,
+        d.today,
+        d.source,
+        d.ticket_id,
+        t.friction_type,
+        coalesce(c.before_sessions, 0) AS before_sessions,
+        coalesce(c.before_affected, 0) AS before_affected,
+        coalesce(c.after_sessions, 0) AS after_sessions,
+        coalesce(c.after_affected, 0) AS after_affected,
+        coalesce(s.by_version, false) AS by_version
+    FROM active d
+    CROSS JOIN types t
+    LEFT JOIN counts c ON c.version = d.version AND c.dep_day = d.day AND c.friction_type = t.friction_type
+    LEFT JOIN scope s ON s.version = d.version AND s.dep_day = d.day
+),
+rated AS (
+    SELECT
+        *,
+        CASE WHEN before_sessions > 0 THEN CAST(before_affected AS DOUBLE) / before_sessions END AS before_rate,
+        CASE WHEN after_sessions > 0 THEN CAST(after_affected AS DOUBLE) / after_sessions END AS after_rate,
+        CASE WHEN before_sessions + after_sessions > 0
+            THEN CAST(before_affected + after_affected AS DOUBLE) / (before_sessions + after_sessions) END AS pooled
+    FROM measured
+),
+scored AS (
+    SELECT
+        *,
+        CASE WHEN before_sessions > 0 AND after_sessions > 0 AND pooled > 0 AND pooled < 1 THEN
+            (after_rate - before_rate)
+            / sqrt(pooled * (1 - pooled) * (1.0 / after_sessions + 1.0 / before_sessions))
+        END AS z
+    FROM rated
+),
+with_p AS (
+    SELECT
+        *,
+        -- Two-sided: 2 Q(|z|), Q(x) = phi(x) * poly(t), t = 1 / (1 + 0.2316419 x).
+        2 * exp(-z * z / 2) / sqrt(2 * pi())
+            * (1 / (1 + 0.2316419 * abs(z)))
+            * (0.319381530 + (1 / (1 + 0.2316419 * abs(z)))
+            * (-0.356563782 + (1 / (1 + 0.2316419 * abs(z)))
+            * (1.781477937 + (1 / (1 + 0.2316419 * abs(z)))
+            * (-1.821255978 + (1 / (1 + 0.2316419 * abs(z))) * 1.330274429)))) AS p_value
+    FROM scored
+)
+SELECT
+    version,
+    arrow_cast(CAST(arrow_cast(CAST(day AS INT), 'Date32') AS VARCHAR), 'Utf8') AS deployed_on,
+    source,
+    ticket_id,
+    friction_type,
+    arrow_cast(CAST(arrow_cast(CAST(day - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AS before_from,
+    arrow_cast(CAST(arrow_cast(CAST(day - 1 AS INT), 'Date32') AS VARCHAR), 'Utf8') AS before_to,
+    arrow_cast(CAST(arrow_cast(CAST(day AS INT), 'Date32') AS VARCHAR), 'Utf8') AS after_from,
+    arrow_cast(CAST(arrow_cast(CAST(least(day + $remeasure_days - 1, today) AS INT), 'Date32') AS VARCHAR), 'Utf8') AS after_to,
+    day + $remeasure_days - 1 <= today AS window_complete,
+    CASE WHEN by_version THEN 'version' ELSE 'all' END AS after_scope,
+    before_sessions,
+    before_affected,
+    before_rate,
+    after_sessions,
+    after_affected,
+    after_rate,
+    after_rate - before_rate AS abs_change,
+    CASE WHEN before_rate > 0 THEN (after_rate - before_rate) / before_rate END AS rel_change,
+    z,
+    p_value,
+    CASE
+        WHEN before_sessions < $remeasure_min_sessions OR after_sessions < $remeasure_min_sessions THEN 'insufficient_data'
+        WHEN p_value < $remeasure_max_p AND after_rate < before_rate THEN 'improved'
+        WHEN p_value < $remeasure_max_p AND after_rate > before_rate THEN 'regressed'
+        ELSE 'no_change'
+    END AS verdict
+FROM with_p
+ORDER BY deployed_on, version, friction_type
