@@ -47,6 +47,8 @@ enum Command {
     Deploy(cmd::deploy::Args),
     /// Friction rates before and after a deployment, with a verdict per type.
     Compare(cmd::deploy::CompareArgs),
+    /// The LLM judge's Batch API batches: list, cancel.
+    Batches(cmd::batches::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -78,6 +80,7 @@ fn main() -> std::process::ExitCode {
             Command::Tickets(a) => cmd::tickets::run(&cli.lake, a).await,
             Command::Deploy(a) => cmd::deploy::run(&cli.lake, a).await,
             Command::Compare(a) => cmd::deploy::compare(&cli.lake, a).await,
+            Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
         }
     });
     match result {

@@ -5,6 +5,11 @@ use std::process::{Command, Output, Stdio};
 
 use signals_lake::testing::S3TestServer;
 
+#[path = "support/llm.rs"]
+mod llm;
+#[path = "support/openai.rs"]
+mod openai;
+
 fn signals(lake: &str, args: &[&str]) -> Output {
     signals_env(lake, args, &[])
 }

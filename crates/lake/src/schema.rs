@@ -507,6 +507,68 @@ pub fn ticket_resolutions() -> TableDef {
     }
 }
 
+/// `judge_usage`: each request the LLM judge made.
+pub fn judge_usage() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    TableDef {
+        name: "judge_usage",
+        doc: "One row per request of the LLM judge (`judge = \"openai\"`): session, pass and attempt, the model and prompt version, tokens sent (after condensing) and received, the tokens the whole session would have taken, and the estimated cost at the configured prices (batch prices in batch mode).",
+        date_doc: "the sessions' date",
+        columns: vec![
+            s("session_id", "the session"),
+            s("pass", "`friction` or `facets`"),
+            int("attempt", "1 for the first request, then each retry"),
+            s("model", "the model"),
+            s("prompt_version", "the prompt templates' version"),
+            s("mode", "`batch` (Batch API) or `sync` (Chat Completions)"),
+            s(
+                "status",
+                "`ok`, or why the attempt was not usable (`error`, `expired`, `truncated`, `malformed`, `schema`)",
+            ),
+            int(
+                "input_tokens",
+                "prompt tokens (as the API reported, else counted with o200k)",
+            ),
+            int("output_tokens", "completion tokens (0 when none came back)"),
+            int(
+                "full_session_tokens",
+                "tokens of the whole scrubbed session before condensing",
+            ),
+            col(
+                "cost_usd",
+                DataType::Float64,
+                false,
+                "estimated cost of the request in US dollars",
+            ),
+            int(
+                "citations_rewritten",
+                "citations (or the summary) rewritten because they quoted or named something",
+            ),
+        ],
+    }
+}
+
+/// `judge_failures`: sessions the LLM judge could not analyse.
+pub fn judge_failures() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    TableDef {
+        name: "judge_failures",
+        doc: "Every analysed session and pass the LLM judge gave up on after its attempts, with the reason: with `frictions`/`session_facets`, every filtered session is accounted for.",
+        date_doc: "the sessions' date",
+        columns: vec![
+            s("session_id", "the session"),
+            s("pass", "`friction` or `facets`"),
+            col("attempts", DataType::Int64, false, "requests made"),
+            s(
+                "reason",
+                "`error`, `expired`, `truncated`, `malformed` or `schema`",
+            ),
+            s("detail", "the last error message (never session text)"),
+        ],
+    }
+}
+
 /// `deployments`: agent releases the re-measurement compares around.
 pub fn deployments() -> TableDef {
     let s = |n, d| col(n, DataType::Utf8, false, d);
@@ -758,6 +820,8 @@ pub fn all_tables() -> Vec<TableDef> {
         frictions(),
         session_facets(),
         friction_patterns(),
+        judge_usage(),
+        judge_failures(),
         tickets(),
         ticket_resolutions(),
         deployments(),

@@ -104,7 +104,11 @@ pub async fn run(
         )));
     }
     if let Some(Param::Str(j)) = params.get("judge") {
-        judge_by_name(j, FrictionParams::default())?;
+        if j == "openai" {
+            llm_config(&params)?;
+        } else {
+            judge_by_name(j, FrictionParams::default())?;
+        }
     }
     // A misconfigured ticket sink (unknown, no token) fails before anything runs.
     if pipeline.stages.iter().any(|s| {
@@ -446,6 +450,25 @@ async fn execute(
                 let name = params
                     .get("judge")
                     .map_or("builtin".to_string(), |j| j.to_string());
+                if name == "openai" {
+                    let cfg = llm_config(params)?;
+                    let llm_pass = match pass {
+                        signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
+                        signals_judge::run::Pass::Facets => signals_llm::LlmPass::Facets,
+                    };
+                    return match signals_llm::run_pass(
+                        lake,
+                        date,
+                        llm_pass,
+                        &Selection::Table(input.clone()),
+                        &cfg,
+                    )
+                    .await?
+                    {
+                        signals_llm::Progress::Done { rows } => Ok(Outcome::Done { rows }),
+                        signals_llm::Progress::Waiting { note } => Ok(Outcome::Waiting { note }),
+                    };
+                }
                 let judge = judge_by_name(&name, fp)?;
                 let ctx = lake.session_context().await?;
                 let r = run_pass(
@@ -484,6 +507,36 @@ async fn execute(
             })),
         None => work.await,
     }
+}
+
+/// The LLM judge's configuration: `OPENAI_API_KEY`, `OPENAI_BASE_URL` and the
+/// `llm_*` parameters (model, mode, wait, budget, attempts, poll interval).
+fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig> {
+    let text = |k: &str, d: &str| params.get(k).map_or(d.to_string(), |v| v.to_string());
+    let int = |k: &str, d: i64| match params.get(k) {
+        Some(Param::Int(i)) => *i,
+        _ => d,
+    };
+    let mode = match text("llm_mode", "batch").as_str() {
+        "batch" => signals_llm::Mode::Batch,
+        "sync" => signals_llm::Mode::Sync,
+        other => {
+            return Err(Error::Usage(format!(
+                "llm_mode = {other:?}: use \"batch\" (OpenAI Batch API) or \"sync\" (any OpenAI-compatible server)"
+            )));
+        }
+    };
+    let mut cfg = signals_llm::LlmConfig::from_env(&text("llm_model", "gpt-5-mini"), mode)?;
+    let base = text("llm_base_url", "");
+    if !base.is_empty() {
+        cfg.api_base = base;
+    }
+    cfg.wait = params.get("llm_wait") == Some(&Param::Bool(true));
+    cfg.input_budget = int("llm_input_budget", cfg.input_budget as i64).max(500) as usize;
+    cfg.max_attempts = int("llm_max_attempts", i64::from(cfg.max_attempts)).max(1) as u32;
+    cfg.concurrency = int("llm_concurrency", cfg.concurrency as i64).max(1) as usize;
+    cfg.poll_interval = Duration::from_millis(int("llm_poll_ms", 30_000).max(1) as u64);
+    Ok(cfg)
 }
 
 /// The ticket sink the run's parameters name (`ticket_sink`, default `markdown`;

@@ -71,6 +71,9 @@ pub enum Error {
     /// Filing tickets failed.
     #[error(transparent)]
     Tickets(#[from] signals_tickets::Error),
+    /// The LLM judge failed.
+    #[error(transparent)]
+    Llm(#[from] signals_llm::Error),
     /// Re-measurement failed.
     #[error(transparent)]
     Deploy(#[from] signals_deploy::Error),
@@ -111,6 +114,7 @@ impl Error {
             Error::Judge(signals_judge::Error::UnknownJudge(_)) => ErrorClass::User,
             Error::Tickets(e) => e.class(),
             Error::Deploy(e) => e.class(),
+            Error::Llm(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,
             Error::Judge(_) | Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,
         }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod batches;
 pub mod deploy;
 pub mod eval;
 pub mod generate;

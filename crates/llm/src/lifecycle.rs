@@ -1,0 +1,980 @@
+//! The LLM judge's requests over a date, from first submission to the tables.
+//!
+//! Both passes of every analysed session go out together: in batch mode as JSONL
+//! files of the Batch API (split to its limits, uploaded with `purpose=batch`),
+//! in sync mode as Chat Completions calls with bounded concurrency. The state of
+//! every request (attempt, batch, result) is kept in the lake
+//! (`_llm/date=D.json`) after every step, so a crash or a later run resumes
+//! polling and never resubmits work that was already sent. Failed, expired,
+//! truncated, malformed or off-schema replies are retried up to
+//! `max_attempts`; what still fails is written to `judge_failures`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::middleware::ReqwestService;
+use async_openai::middleware::retry::OpenAIRetryLayer;
+use async_openai::types::batches::{
+    BatchCompletionWindow, BatchEndpoint, BatchRequest, BatchStatus,
+};
+use async_openai::types::files::{CreateFileRequest, FileInput, FilePurpose};
+use chrono::NaiveDate;
+use futures::StreamExt;
+use object_store::{ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use signals_judge::run::{Selection, for_each_session};
+use signals_judge::{Facet, FrictionType, Moment, Session, Severity};
+use signals_lake::{Lake, schema};
+
+use crate::condense::{Condensed, condense};
+use crate::reply::{self, Rejected};
+use crate::request::{LlmPass, PROMPT_VERSION, body, input_tokens, max_completion_tokens};
+use crate::{Error, Result};
+
+/// Batch API: at most this many requests per input file.
+pub const MAX_REQUESTS_PER_FILE: usize = 50_000;
+/// Batch API: at most this many bytes per input file.
+pub const MAX_BYTES_PER_FILE: usize = 200 * 1024 * 1024;
+
+/// Batch API or plain Chat Completions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The Batch API (OpenAI; 24 h window, half price).
+    Batch,
+    /// Chat Completions, a few at a time (vLLM, llama.cpp, Ollama, ...).
+    Sync,
+}
+
+/// How the LLM judge runs.
+#[derive(Clone)]
+pub struct LlmConfig {
+    /// API base URL (`OPENAI_BASE_URL`, default `https://api.openai.com/v1`).
+    pub api_base: String,
+    /// API key (`OPENAI_API_KEY`); never printed or logged.
+    pub api_key: String,
+    /// Model.
+    pub model: String,
+    /// Batch or sync.
+    pub mode: Mode,
+    /// Input tokens per request the session is condensed to.
+    pub input_budget: usize,
+    /// Requests per session and pass before it goes to `judge_failures`.
+    pub max_attempts: u32,
+    /// Sync mode: requests at once.
+    pub concurrency: usize,
+    /// Batch mode: poll until done instead of returning "waiting".
+    pub wait: bool,
+    /// Batch mode: time between polls when waiting (doubles up to 16x).
+    pub poll_interval: Duration,
+    /// Requests per batch input file.
+    pub max_requests_per_file: usize,
+    /// Bytes per batch input file.
+    pub max_bytes_per_file: usize,
+    /// US dollars per million input tokens (batch price in batch mode).
+    pub input_usd_per_mtok: f64,
+    /// US dollars per million output tokens.
+    pub output_usd_per_mtok: f64,
+    /// Retries of 429 and 5xx per HTTP call (Retry-After is honoured).
+    pub http_retries: usize,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("api_base", &self.api_base)
+            .field("api_key", &"<redacted>")
+            .field("model", &self.model)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LlmConfig {
+    /// Defaults for `model`, with the key and base URL from the environment.
+    /// Prices: gpt-5-mini's list prices ($0.25 / $2.00 per million tokens), halved
+    /// in batch mode.
+    pub fn from_env(model: &str, mode: Mode) -> Result<Self> {
+        let api_key = std::env::var("OPENAI_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| Error::Config("OPENAI_API_KEY is not set (the LLM judge needs it; --judge builtin needs none)".into()))?;
+        let api_base = std::env::var("OPENAI_BASE_URL")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| "https://api.openai.com/v1".into());
+        let half = if mode == Mode::Batch { 0.5 } else { 1.0 };
+        Ok(Self {
+            api_base,
+            api_key,
+            model: model.into(),
+            mode,
+            input_budget: 12_000,
+            max_attempts: 3,
+            concurrency: 4,
+            wait: false,
+            poll_interval: Duration::from_secs(30),
+            max_requests_per_file: MAX_REQUESTS_PER_FILE,
+            max_bytes_per_file: MAX_BYTES_PER_FILE,
+            input_usd_per_mtok: 0.25 * half,
+            output_usd_per_mtok: 2.0 * half,
+            http_retries: 4,
+        })
+    }
+
+    fn client(&self) -> Client<OpenAIConfig> {
+        let service = tower::ServiceBuilder::new()
+            .layer(OpenAIRetryLayer::new(self.http_retries))
+            .service(ReqwestService::default());
+        Client::with_config(
+            OpenAIConfig::new()
+                .with_api_base(self.api_base.trim_end_matches('/'))
+                .with_api_key(self.api_key.clone()),
+        )
+        .with_http_service(service)
+    }
+}
+
+/// One session and pass's request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Req {
+    attempt: u32,
+    /// `pending`, `submitted`, `done` or `failed`.
+    status: String,
+    batch: Option<String>,
+    /// Parsed rows: moments or facets (with the summary).
+    result: Option<Value>,
+    reason: Option<String>,
+    detail: Option<String>,
+    usage: Vec<Usage>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Usage {
+    attempt: u32,
+    status: String,
+    input_tokens: i64,
+    output_tokens: i64,
+    rewritten: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct BatchRec {
+    id: String,
+    input_file_id: String,
+    processed: bool,
+    status: String,
+}
+
+/// The date's LLM state, kept in the lake.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    model: String,
+    prompt_version: String,
+    mode: Option<Mode>,
+    /// `pass:session_id` -> request.
+    requests: BTreeMap<String, Req>,
+    batches: Vec<BatchRec>,
+    /// Tokens of each session before condensing.
+    full_tokens: BTreeMap<String, i64>,
+}
+
+impl State {
+    fn path(lake: &Lake, date: NaiveDate) -> object_store::path::Path {
+        lake.path(&format!("_llm/date={date}.json"))
+    }
+
+    async fn load(lake: &Lake, date: NaiveDate) -> Result<Option<State>> {
+        match lake.store().get(&Self::path(lake, date)).await {
+            Ok(r) => Ok(Some(serde_json::from_slice(&r.bytes().await?)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn save(&self, lake: &Lake, date: NaiveDate) -> Result<()> {
+        lake.store()
+            .put(
+                &Self::path(lake, date),
+                PutPayload::from(serde_json::to_vec(self)?),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// A batch the judge submitted (for `signals batches list`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchInfo {
+    /// Sessions' date.
+    pub date: NaiveDate,
+    /// Batch id.
+    pub id: String,
+    /// Last known status.
+    pub status: String,
+    /// Whether its results were taken in.
+    pub processed: bool,
+}
+
+/// Every batch the LLM judge submitted, by date.
+pub async fn batches(lake: &Lake) -> Result<Vec<BatchInfo>> {
+    let mut out = Vec::new();
+    let mut list = lake.store().list(Some(&lake.path("_llm")));
+    let mut dates = Vec::new();
+    while let Some(m) = list.next().await {
+        let m = m?;
+        if let Some(d) = m
+            .location
+            .filename()
+            .and_then(|f| f.strip_prefix("date="))
+            .and_then(|f| f.strip_suffix(".json"))
+            .and_then(|d| signals_lake::parse_date(d).ok())
+        {
+            dates.push(d);
+        }
+    }
+    dates.sort();
+    for d in dates {
+        if let Some(s) = State::load(lake, d).await? {
+            for b in s.batches {
+                out.push(BatchInfo {
+                    date: d,
+                    id: b.id,
+                    status: b.status,
+                    processed: b.processed,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Cancel a batch (its finished requests stay usable; the rest are retried by the
+/// next run).
+pub async fn cancel(cfg: &LlmConfig, id: &str) -> Result<String> {
+    let b = cfg
+        .client()
+        .batches()
+        .cancel(id)
+        .await
+        .map_err(api("cancel batch"))?;
+    Ok(status_name(&b.status).into())
+}
+
+fn api(what: &'static str) -> impl Fn(async_openai::error::OpenAIError) -> Error {
+    move |e| Error::from_openai(what, e)
+}
+
+fn status_name(s: &BatchStatus) -> &'static str {
+    match s {
+        BatchStatus::Validating => "validating",
+        BatchStatus::Failed => "failed",
+        BatchStatus::InProgress => "in_progress",
+        BatchStatus::Finalizing => "finalizing",
+        BatchStatus::Completed => "completed",
+        BatchStatus::Expired => "expired",
+        BatchStatus::Cancelling => "cancelling",
+        BatchStatus::Cancelled => "cancelled",
+    }
+}
+
+/// A reply's content, finish reason and tokens in/out; or why there was none
+/// (reason, detail).
+type Answer = std::result::Result<(String, String, i64, i64), (String, String)>;
+
+/// Where the judge stands for a date.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// Every request is done or failed; the pass's table was written.
+    Done {
+        /// Rows written to the pass's table.
+        rows: u64,
+    },
+    /// Batches are still running at the provider.
+    Waiting {
+        /// What is running.
+        note: String,
+    },
+}
+
+// One lifecycle per lake and date at a time within a process (the two passes'
+// stages share it); runs of one date in different processes are kept apart by
+// the runner's lease.
+static LOCKS: LazyLock<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+fn key(pass: LlmPass, session: &str) -> String {
+    format!("{}:{session}", pass.id())
+}
+
+fn custom_id(k: &str, attempt: u32) -> String {
+    format!("{k}:{attempt}")
+}
+
+/// Advance the date's LLM judging (submit, poll, take in results, retry) and, once
+/// every request is settled, write `pass`'s table and the `judge_usage` and
+/// `judge_failures` partitions.
+pub async fn run_pass(
+    lake: &Lake,
+    date: NaiveDate,
+    pass: LlmPass,
+    selection: &Selection,
+    cfg: &LlmConfig,
+) -> Result<Progress> {
+    let lock = {
+        let mut m = LOCKS.lock().expect("lock table");
+        Arc::clone(m.entry(format!("{}|{date}", lake.url())).or_default())
+    };
+    let _held = lock.lock().await;
+    let ctx = lake.session_context().await?;
+    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    for_each_session(&ctx, date, selection, |s| {
+        sessions.insert(s.id.clone(), s.clone());
+    })
+    .await?;
+    let condensed: BTreeMap<String, Condensed> = sessions
+        .iter()
+        .map(|(id, s)| (id.clone(), condense(s, cfg.input_budget)))
+        .collect();
+    let mut state = State::load(lake, date).await?.unwrap_or_default();
+    if state.model != cfg.model
+        || state.prompt_version != PROMPT_VERSION
+        || state.mode != Some(cfg.mode)
+    {
+        // A different model or prompt is a different judgement: start over.
+        state = State {
+            model: cfg.model.clone(),
+            prompt_version: PROMPT_VERSION.into(),
+            mode: Some(cfg.mode),
+            ..State::default()
+        };
+    }
+    for (id, c) in &condensed {
+        state.full_tokens.insert(id.clone(), c.full_tokens as i64);
+        for p in [LlmPass::Friction, LlmPass::Facets] {
+            state.requests.entry(key(p, id)).or_insert_with(|| Req {
+                attempt: 0,
+                status: "pending".into(),
+                ..Req::default()
+            });
+        }
+    }
+    let client = cfg.client();
+    let mut delay = cfg.poll_interval;
+    loop {
+        match cfg.mode {
+            Mode::Sync => sync_round(&client, &mut state, &condensed, cfg, lake, date).await?,
+            Mode::Batch => {
+                poll(&client, &mut state, &condensed, cfg, lake, date).await?;
+                submit(&client, &mut state, &condensed, cfg, lake, date).await?;
+            }
+        }
+        let running: Vec<&BatchRec> = state.batches.iter().filter(|b| !b.processed).collect();
+        let open = state
+            .requests
+            .values()
+            .any(|r| r.status == "pending" || r.status == "submitted");
+        if !open {
+            break;
+        }
+        if cfg.mode == Mode::Batch && !cfg.wait {
+            let ids: Vec<&str> = running.iter().map(|b| b.id.as_str()).collect();
+            return Ok(Progress::Waiting {
+                note: format!(
+                    "{} batch(es) running at the provider: {}; run again to collect",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            });
+        }
+        if cfg.mode == Mode::Batch {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(cfg.poll_interval * 16);
+        }
+    }
+    let rows = write_tables(lake, date, pass, &state, cfg).await?;
+    Ok(Progress::Done { rows })
+}
+
+/// Take one reply's content in: validate it; a usable one settles the request,
+/// anything else is retried or, out of attempts, fails.
+fn settle(req: &mut Req, pass: LlmPass, c: &Condensed, outcome: Answer, cfg: &LlmConfig) {
+    let (status, detail, input, output, rewritten) = match outcome {
+        Ok((_, finish, input, output)) if finish == "length" => (
+            "truncated".to_string(),
+            format!("cut off at {output} tokens"),
+            input,
+            output,
+            0,
+        ),
+        Ok((content, _, input, output)) => {
+            let parsed = match pass {
+                LlmPass::Friction => {
+                    reply::friction(&content, c).map(|(ms, n)| (moments_json(&ms), n))
+                }
+                LlmPass::Facets => reply::facets(&content, c)
+                    .map(|(fs, summary, rw)| (facets_json(&fs, &summary), u64::from(rw))),
+            };
+            match parsed {
+                Ok((value, n)) => {
+                    req.result = Some(value);
+                    ("ok".to_string(), String::new(), input, output, n as i64)
+                }
+                Err(Rejected::Malformed(m)) => ("malformed".to_string(), m, input, output, 0),
+                Err(Rejected::Schema(m)) => ("schema".to_string(), m, input, output, 0),
+            }
+        }
+        Err((status, detail)) => (status, detail, 0, 0, 0),
+    };
+    req.usage.push(Usage {
+        attempt: req.attempt,
+        status: status.clone(),
+        input_tokens: input,
+        output_tokens: output,
+        rewritten,
+    });
+    req.batch = None;
+    if status == "ok" {
+        req.status = "done".into();
+        req.reason = None;
+        req.detail = None;
+    } else if req.attempt >= cfg.max_attempts {
+        req.status = "failed".into();
+        req.reason = Some(status);
+        req.detail = Some(detail);
+    } else {
+        req.status = "pending".into();
+        req.reason = Some(status);
+        req.detail = Some(detail);
+    }
+}
+
+fn moments_json(ms: &[Moment]) -> Value {
+    Value::Array(
+        ms.iter()
+            .map(|m| {
+                json!({"t": m.friction_type.id(), "s": m.severity.id(), "a": m.first_seq, "b": m.last_seq, "c": m.citation, "p": m.confidence})
+            })
+            .collect(),
+    )
+}
+
+fn facets_json(fs: &[Facet], summary: &str) -> Value {
+    json!({
+        "facets": fs.iter().map(|f| json!([f.facet, f.value, f.source])).collect::<Vec<_>>(),
+        "summary": summary,
+    })
+}
+
+/// The content, finish reason and token counts of a Chat Completions response.
+fn completion(resp: &Value, fallback_input: i64) -> Answer {
+    let choice = &resp["choices"][0];
+    let content = choice["message"]["content"].as_str();
+    let finish = choice["finish_reason"].as_str().unwrap_or("").to_string();
+    let input = resp["usage"]["prompt_tokens"]
+        .as_i64()
+        .unwrap_or(fallback_input);
+    let output = resp["usage"]["completion_tokens"].as_i64().unwrap_or(0);
+    match content {
+        Some(c) => Ok((c.to_string(), finish, input, output)),
+        None if finish == "length" => Ok((String::new(), finish, input, output)),
+        None => Err((
+            "malformed".into(),
+            "no message content in the response".into(),
+        )),
+    }
+}
+
+fn request_body(
+    k: &str,
+    condensed: &BTreeMap<String, Condensed>,
+    cfg: &LlmConfig,
+) -> Option<(LlmPass, Value)> {
+    let (p, session) = k.split_once(':')?;
+    let pass = LlmPass::from_id(p)?;
+    let c = condensed.get(session)?;
+    Some((
+        pass,
+        body(&cfg.model, pass, c, max_completion_tokens(pass, c)),
+    ))
+}
+
+async fn sync_round(
+    client: &Client<OpenAIConfig>,
+    state: &mut State,
+    condensed: &BTreeMap<String, Condensed>,
+    cfg: &LlmConfig,
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<()> {
+    let pending: Vec<String> = state
+        .requests
+        .iter()
+        .filter(|(_, r)| r.status == "pending")
+        .map(|(k, _)| k.clone())
+        .collect();
+    let calls = pending.into_iter().filter_map(|k| {
+        let (pass, b) = request_body(&k, condensed, cfg)?;
+        let client = client.clone();
+        Some(async move {
+            let fallback = input_tokens(&b) as i64;
+            let r: std::result::Result<Value, _> = client.chat().create_byot(b).await;
+            (k, pass, fallback, r)
+        })
+    });
+    let mut results = futures::stream::iter(calls).buffer_unordered(cfg.concurrency.max(1));
+    while let Some((k, pass, fallback, r)) = results.next().await {
+        let outcome = match r {
+            Ok(v) => completion(&v, fallback),
+            Err(e) => {
+                let e = Error::from_openai("chat completion", e);
+                if e.is_auth() {
+                    return Err(e);
+                }
+                Err(("error".to_string(), e.to_string()))
+            }
+        };
+        let session = k.split_once(':').map(|x| x.1).unwrap_or("");
+        let Some(c) = condensed.get(session) else {
+            continue;
+        };
+        let req = state.requests.get_mut(&k).expect("request");
+        req.attempt += 1;
+        settle(req, pass, c, outcome, cfg);
+    }
+    state.save(lake, date).await
+}
+
+async fn submit(
+    client: &Client<OpenAIConfig>,
+    state: &mut State,
+    condensed: &BTreeMap<String, Condensed>,
+    cfg: &LlmConfig,
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<()> {
+    let pending: Vec<String> = state
+        .requests
+        .iter()
+        .filter(|(_, r)| r.status == "pending")
+        .map(|(k, _)| k.clone())
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    // Split into files within the API's limits.
+    let mut files: Vec<(Vec<String>, String)> = vec![(Vec::new(), String::new())];
+    for k in pending {
+        let Some((_, b)) = request_body(&k, condensed, cfg) else {
+            continue;
+        };
+        let attempt = state.requests[&k].attempt + 1;
+        let line = json!({"custom_id": custom_id(&k, attempt), "method": "POST", "url": "/v1/chat/completions", "body": b}).to_string() + "\n";
+        let (keys, text) = files.last_mut().expect("a file");
+        if !keys.is_empty()
+            && (keys.len() >= cfg.max_requests_per_file
+                || text.len() + line.len() > cfg.max_bytes_per_file)
+        {
+            files.push((vec![k], line));
+        } else {
+            keys.push(k);
+            text.push_str(&line);
+        }
+    }
+    for (keys, text) in files {
+        if keys.is_empty() {
+            continue;
+        }
+        let file = client
+            .files()
+            .create(CreateFileRequest {
+                file: FileInput::from_bytes(
+                    format!("signals-{date}.jsonl"),
+                    text.into_bytes().into(),
+                ),
+                purpose: FilePurpose::Batch,
+                expires_after: None,
+            })
+            .await
+            .map_err(api("upload batch input"))?;
+        let batch = client
+            .batches()
+            .create(BatchRequest {
+                input_file_id: file.id.clone(),
+                endpoint: BatchEndpoint::V1ChatCompletions,
+                completion_window: BatchCompletionWindow::W24H,
+                metadata: Some(HashMap::from([
+                    ("source".to_string(), json!("agent-signals")),
+                    ("date".to_string(), json!(date.to_string())),
+                ])),
+                output_expires_after: None,
+            })
+            .await
+            .map_err(api("create batch"))?;
+        for k in &keys {
+            let r = state.requests.get_mut(k).expect("request");
+            r.attempt += 1;
+            r.status = "submitted".into();
+            r.batch = Some(batch.id.clone());
+        }
+        state.batches.push(BatchRec {
+            id: batch.id,
+            input_file_id: file.id,
+            processed: false,
+            status: status_name(&batch.status).into(),
+        });
+        // Saved after each batch: a crash never loses a paid-for submission.
+        state.save(lake, date).await?;
+    }
+    Ok(())
+}
+
+async fn poll(
+    client: &Client<OpenAIConfig>,
+    state: &mut State,
+    condensed: &BTreeMap<String, Condensed>,
+    cfg: &LlmConfig,
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<()> {
+    for i in 0..state.batches.len() {
+        if state.batches[i].processed {
+            continue;
+        }
+        let id = state.batches[i].id.clone();
+        let b = client
+            .batches()
+            .retrieve(&id)
+            .await
+            .map_err(api("retrieve batch"))?;
+        state.batches[i].status = status_name(&b.status).into();
+        let terminal = matches!(
+            b.status,
+            BatchStatus::Completed
+                | BatchStatus::Expired
+                | BatchStatus::Failed
+                | BatchStatus::Cancelled
+        );
+        if !terminal {
+            continue;
+        }
+        let mut seen: BTreeMap<String, Answer> = BTreeMap::new();
+        if let Some(f) = &b.output_file_id {
+            let bytes = client
+                .files()
+                .content(f)
+                .await
+                .map_err(api("download batch output"))?;
+            for line in String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                let Ok(v) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                let Some(cid) = v["custom_id"].as_str() else {
+                    continue;
+                };
+                let resp = &v["response"];
+                let outcome = if resp["status_code"].as_i64() == Some(200) {
+                    completion(&resp["body"], 0)
+                } else {
+                    Err((
+                        "error".into(),
+                        format!(
+                            "HTTP {}: {}",
+                            resp["status_code"],
+                            resp["body"]["error"]["message"].as_str().unwrap_or("")
+                        ),
+                    ))
+                };
+                seen.insert(cid.to_string(), outcome);
+            }
+        }
+        if let Some(f) = &b.error_file_id {
+            let bytes = client
+                .files()
+                .content(f)
+                .await
+                .map_err(api("download batch errors"))?;
+            for line in String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                let Ok(v) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                let Some(cid) = v["custom_id"].as_str() else {
+                    continue;
+                };
+                let msg = v["error"]["message"]
+                    .as_str()
+                    .or(v["response"]["body"]["error"]["message"].as_str())
+                    .unwrap_or("error")
+                    .to_string();
+                let code = v["response"]["status_code"]
+                    .as_i64()
+                    .map(|c| format!("HTTP {c}: "))
+                    .unwrap_or_default();
+                seen.entry(cid.to_string())
+                    .or_insert(Err(("error".into(), format!("{code}{msg}"))));
+            }
+        }
+        let missing_reason = match b.status {
+            BatchStatus::Expired => ("expired", "the batch expired before this request ran"),
+            BatchStatus::Cancelled => {
+                ("expired", "the batch was cancelled before this request ran")
+            }
+            BatchStatus::Failed => ("error", "the batch failed validation"),
+            _ => ("error", "no result for this request in the batch output"),
+        };
+        let keys: Vec<String> = state
+            .requests
+            .iter()
+            .filter(|(_, r)| r.batch.as_deref() == Some(id.as_str()) && r.status == "submitted")
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            let session = k
+                .split_once(':')
+                .map(|x| x.1.to_string())
+                .unwrap_or_default();
+            let pass = k
+                .split_once(':')
+                .and_then(|x| LlmPass::from_id(x.0))
+                .unwrap_or(LlmPass::Friction);
+            let req = state.requests.get_mut(&k).expect("request");
+            let cid = custom_id(&k, req.attempt);
+            let outcome = seen
+                .remove(&cid)
+                .unwrap_or_else(|| Err((missing_reason.0.into(), missing_reason.1.into())));
+            match condensed.get(&session) {
+                Some(c) => settle(req, pass, c, outcome, cfg),
+                None => {
+                    // The session left the date's selection: nothing to judge.
+                    req.status = "done".into();
+                    req.result = None;
+                }
+            }
+        }
+        state.batches[i].processed = true;
+        state.save(lake, date).await?;
+    }
+    Ok(())
+}
+
+async fn write_tables(
+    lake: &Lake,
+    date: NaiveDate,
+    pass: LlmPass,
+    state: &State,
+    cfg: &LlmConfig,
+) -> Result<u64> {
+    let judge = format!("openai:{}", state.model);
+    let version = format!("{}.{PROMPT_VERSION}", pass.id());
+    let mut moments: Vec<(String, Moment)> = Vec::new();
+    let mut facets: Vec<(String, Facet)> = Vec::new();
+    for (k, r) in &state.requests {
+        let Some((p, session)) = k.split_once(':') else {
+            continue;
+        };
+        if p != pass.id() || r.status != "done" {
+            continue;
+        }
+        let Some(v) = &r.result else { continue };
+        match pass {
+            LlmPass::Friction => {
+                for m in v.as_array().into_iter().flatten() {
+                    let Some(t) = m["t"].as_str().and_then(FrictionType::from_id) else {
+                        continue;
+                    };
+                    let sev = match m["s"].as_str() {
+                        Some("high") => Severity::High,
+                        Some("medium") => Severity::Medium,
+                        _ => Severity::Low,
+                    };
+                    moments.push((
+                        session.to_string(),
+                        Moment::new(
+                            t,
+                            sev,
+                            m["a"].as_i64().unwrap_or(0),
+                            m["b"].as_i64().unwrap_or(0),
+                            m["c"].as_str().unwrap_or("").into(),
+                            m["p"].as_f64().unwrap_or(0.0),
+                        ),
+                    ));
+                }
+            }
+            LlmPass::Facets => {
+                for f in v["facets"].as_array().into_iter().flatten() {
+                    let s = |i: usize| f[i].as_str().unwrap_or("").to_string();
+                    facets.push((session.to_string(), Facet::new(&s(0), &s(1), &s(2))));
+                }
+                facets.push((
+                    session.to_string(),
+                    Facet::new("summary", v["summary"].as_str().unwrap_or(""), "llm"),
+                ));
+            }
+        }
+    }
+    let strs = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
+    let rows = match pass {
+        LlmPass::Friction => {
+            let n = moments.len();
+            let batch = RecordBatch::try_new(
+                schema::frictions().file_schema(),
+                vec![
+                    strs(moments.iter().map(|(s, _)| s.clone()).collect()),
+                    strs(
+                        moments
+                            .iter()
+                            .map(|(_, m)| m.friction_type.id().to_string())
+                            .collect(),
+                    ),
+                    strs(
+                        moments
+                            .iter()
+                            .map(|(_, m)| m.severity.id().to_string())
+                            .collect(),
+                    ),
+                    Arc::new(Int64Array::from(
+                        moments.iter().map(|(_, m)| m.first_seq).collect::<Vec<_>>(),
+                    )),
+                    Arc::new(Int64Array::from(
+                        moments.iter().map(|(_, m)| m.last_seq).collect::<Vec<_>>(),
+                    )),
+                    strs(moments.iter().map(|(_, m)| m.citation.clone()).collect()),
+                    Arc::new(Float64Array::from(
+                        moments
+                            .iter()
+                            .map(|(_, m)| m.confidence)
+                            .collect::<Vec<_>>(),
+                    )),
+                    strs(vec![judge.clone(); n]),
+                    strs(vec![version.clone(); n]),
+                ],
+            )?;
+            lake.write_partition_batches(&schema::frictions(), date, vec![batch])
+                .await?
+        }
+        LlmPass::Facets => {
+            let n = facets.len();
+            let batch = RecordBatch::try_new(
+                schema::session_facets().file_schema(),
+                vec![
+                    strs(facets.iter().map(|(s, _)| s.clone()).collect()),
+                    strs(facets.iter().map(|(_, f)| f.facet.clone()).collect()),
+                    strs(facets.iter().map(|(_, f)| f.value.clone()).collect()),
+                    strs(facets.iter().map(|(_, f)| f.source.clone()).collect()),
+                    strs(vec![judge.clone(); n]),
+                    strs(vec![version.clone(); n]),
+                ],
+            )?;
+            lake.write_partition_batches(&schema::session_facets(), date, vec![batch])
+                .await?
+        }
+    };
+    // Usage and failures cover both passes; each pass writes the same rows.
+    // One row per request attempt, and one per failed request.
+    struct UsageRow<'a> {
+        session: &'a str,
+        pass: &'a str,
+        u: &'a Usage,
+    }
+    let mode = match state.mode {
+        Some(Mode::Sync) => "sync",
+        _ => "batch",
+    };
+    let mut rows_u: Vec<UsageRow> = Vec::new();
+    let mut rows_f: Vec<(&str, &str, &Req)> = Vec::new();
+    for (k, r) in &state.requests {
+        let Some((p, session)) = k.split_once(':') else {
+            continue;
+        };
+        rows_u.extend(r.usage.iter().map(|u| UsageRow {
+            session,
+            pass: p,
+            u,
+        }));
+        if r.status == "failed" {
+            rows_f.push((session, p, r));
+        }
+    }
+    let n = rows_u.len();
+    let full = |s: &str| state.full_tokens.get(s).copied().unwrap_or(0);
+    let usage = RecordBatch::try_new(
+        schema::judge_usage().file_schema(),
+        vec![
+            strs(rows_u.iter().map(|r| r.session.to_string()).collect()),
+            strs(rows_u.iter().map(|r| r.pass.to_string()).collect()),
+            Arc::new(Int64Array::from(
+                rows_u
+                    .iter()
+                    .map(|r| i64::from(r.u.attempt))
+                    .collect::<Vec<_>>(),
+            )),
+            strs(vec![state.model.clone(); n]),
+            strs(vec![PROMPT_VERSION.to_string(); n]),
+            strs(vec![mode.to_string(); n]),
+            strs(rows_u.iter().map(|r| r.u.status.clone()).collect()),
+            Arc::new(Int64Array::from(
+                rows_u.iter().map(|r| r.u.input_tokens).collect::<Vec<_>>(),
+            )),
+            Arc::new(Int64Array::from(
+                rows_u.iter().map(|r| r.u.output_tokens).collect::<Vec<_>>(),
+            )),
+            Arc::new(Int64Array::from(
+                rows_u.iter().map(|r| full(r.session)).collect::<Vec<_>>(),
+            )),
+            Arc::new(Float64Array::from(
+                rows_u
+                    .iter()
+                    .map(|r| {
+                        (r.u.input_tokens as f64 * cfg.input_usd_per_mtok
+                            + r.u.output_tokens as f64 * cfg.output_usd_per_mtok)
+                            / 1e6
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            Arc::new(Int64Array::from(
+                rows_u.iter().map(|r| r.u.rewritten).collect::<Vec<_>>(),
+            )),
+        ],
+    )?;
+    lake.write_partition_batches(&schema::judge_usage(), date, vec![usage])
+        .await?;
+    let failures = RecordBatch::try_new(
+        schema::judge_failures().file_schema(),
+        vec![
+            strs(rows_f.iter().map(|f| f.0.to_string()).collect()),
+            strs(rows_f.iter().map(|f| f.1.to_string()).collect()),
+            Arc::new(Int64Array::from(
+                rows_f
+                    .iter()
+                    .map(|f| i64::from(f.2.attempt))
+                    .collect::<Vec<_>>(),
+            )),
+            strs(
+                rows_f
+                    .iter()
+                    .map(|f| f.2.reason.clone().unwrap_or_default())
+                    .collect(),
+            ),
+            strs(
+                rows_f
+                    .iter()
+                    .map(|f| f.2.detail.clone().unwrap_or_default())
+                    .collect(),
+            ),
+        ],
+    )?;
+    lake.write_partition_batches(&schema::judge_failures(), date, vec![failures])
+        .await?;
+    Ok(rows)
+}

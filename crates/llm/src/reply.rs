@@ -1,0 +1,352 @@
+//! Guarding what comes back: every reply is parsed and validated against the
+//! pass's schema, and every citation is checked for quotes and identifiers —
+//! the model will sometimes quote anyway, and what it quotes must never reach a
+//! table or a ticket.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use signals_judge::{Facet, FrictionType, Moment, Severity};
+
+use crate::condense::Condensed;
+use crate::request::{INTENTS, SEVERITIES};
+use crate::scrub::has_sensitive;
+
+/// Why a reply was not usable.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejected {
+    /// Not JSON (or cut off).
+    Malformed(String),
+    /// JSON, but not of the schema.
+    Schema(String),
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejected::Malformed(m) => write!(f, "malformed JSON: {m}"),
+            Rejected::Schema(m) => write!(f, "not of the schema: {m}"),
+        }
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Why a citation cannot be kept, if it cannot.
+pub fn citation_problem(citation: &str, c: &Condensed) -> Option<&'static str> {
+    let cw = words(citation);
+    if cw.len() >= 6 {
+        let grams: BTreeSet<&[String]> = cw.windows(6).collect();
+        for u in &c.user_texts {
+            let uw = words(u);
+            if uw.windows(6).any(|w| grams.contains(w)) {
+                return Some("quotes the user");
+            }
+        }
+    }
+    if citation.contains('/') || citation.contains('\\') || citation.contains('`') {
+        return Some("names a path or code");
+    }
+    let lower = citation.to_lowercase();
+    if c.identifiers.iter().any(|id| {
+        id.len() >= 4 && {
+            let l = id.to_lowercase();
+            lower.match_indices(&l).any(|(i, _)| {
+                let before = lower[..i].chars().next_back();
+                let after = lower[i + l.len()..].chars().next();
+                !before.is_some_and(|ch| ch.is_alphanumeric() || ch == '_')
+                    && !after.is_some_and(|ch| ch.is_alphanumeric() || ch == '_')
+            })
+        }
+    }) {
+        return Some("names an identifier of the session");
+    }
+    if has_sensitive(citation) {
+        return Some("holds personal or secret data");
+    }
+    None
+}
+
+/// The abstracted citation that replaces one that could not be kept.
+pub fn generic_citation(t: FrictionType) -> &'static str {
+    match t {
+        FrictionType::AbandonedTool => "the user declined or interrupted a step of the agent",
+        FrictionType::RephrasingCascade => "the user restated the same request several times",
+        FrictionType::ContextChurn => "the same context was added and removed repeatedly",
+        FrictionType::ErrorEvent => "a tool or the agent failed",
+        FrictionType::ToneEscalation => "the user grew frustrated with the agent",
+        FrictionType::Backtracking => "the user asked to undo the agent's changes",
+        FrictionType::PlatformConfusion => "the user was confused about how the agent itself works",
+    }
+}
+
+fn object(content: &str) -> Result<serde_json::Map<String, Value>, Rejected> {
+    match serde_json::from_str::<Value>(content) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(Rejected::Schema("not an object".into())),
+        Err(e) => Err(Rejected::Malformed(e.to_string())),
+    }
+}
+
+fn only_keys(o: &serde_json::Map<String, Value>, keys: &[&str], at: &str) -> Result<(), Rejected> {
+    for k in o.keys() {
+        if !keys.contains(&k.as_str()) {
+            return Err(Rejected::Schema(format!("{at}: unexpected field {k:?}")));
+        }
+    }
+    for k in keys {
+        if !o.contains_key(*k) {
+            return Err(Rejected::Schema(format!("{at}: missing field {k:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// The friction moments of a reply, with the number of citations rewritten.
+pub fn friction(content: &str, c: &Condensed) -> Result<(Vec<Moment>, u64), Rejected> {
+    let o = object(content)?;
+    only_keys(&o, &["moments"], "reply")?;
+    let Some(items) = o["moments"].as_array() else {
+        return Err(Rejected::Schema("moments is not an array".into()));
+    };
+    let mut out = Vec::new();
+    let mut rewritten = 0;
+    for (i, m) in items.iter().enumerate() {
+        let at = format!("moments[{i}]");
+        let Some(m) = m.as_object() else {
+            return Err(Rejected::Schema(format!("{at} is not an object")));
+        };
+        only_keys(
+            m,
+            &[
+                "friction_type",
+                "severity",
+                "first_seq",
+                "last_seq",
+                "citation",
+                "confidence",
+            ],
+            &at,
+        )?;
+        let bad = |f: &str| Rejected::Schema(format!("{at}.{f} is not valid"));
+        let t = m["friction_type"]
+            .as_str()
+            .and_then(FrictionType::from_id)
+            .ok_or_else(|| bad("friction_type"))?;
+        let sev = match m["severity"].as_str() {
+            Some(s) if SEVERITIES.contains(&s) => match s {
+                "low" => Severity::Low,
+                "medium" => Severity::Medium,
+                _ => Severity::High,
+            },
+            _ => return Err(bad("severity")),
+        };
+        let first = m["first_seq"].as_i64().ok_or_else(|| bad("first_seq"))?;
+        let last = m["last_seq"].as_i64().ok_or_else(|| bad("last_seq"))?;
+        if first < 0 || last < first || last > c.max_seq {
+            return Err(Rejected::Schema(format!(
+                "{at}: seq {first}..{last} is not within the session (0..{})",
+                c.max_seq
+            )));
+        }
+        let conf = m["confidence"].as_f64().ok_or_else(|| bad("confidence"))?;
+        let citation = m["citation"]
+            .as_str()
+            .ok_or_else(|| bad("citation"))?
+            .trim();
+        let citation = if citation.is_empty() || citation_problem(citation, c).is_some() {
+            rewritten += 1;
+            generic_citation(t).to_string()
+        } else {
+            citation.chars().take(300).collect()
+        };
+        out.push(Moment::new(
+            t,
+            sev,
+            first,
+            last,
+            citation,
+            conf.clamp(0.0, 1.0),
+        ));
+    }
+    Ok((out, rewritten))
+}
+
+/// The facets of a reply (source `llm`), its summary (rewritten to a generic one
+/// when it quotes), and whether the summary was rewritten.
+pub fn facets(content: &str, c: &Condensed) -> Result<(Vec<Facet>, String, bool), Rejected> {
+    let o = object(content)?;
+    only_keys(
+        &o,
+        &["languages", "frameworks", "intent", "outcome", "summary"],
+        "reply",
+    )?;
+    let list = |k: &str| -> Result<Vec<String>, Rejected> {
+        o[k].as_array()
+            .ok_or_else(|| Rejected::Schema(format!("{k} is not an array")))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(|s| s.trim().to_lowercase())
+                    .ok_or_else(|| Rejected::Schema(format!("{k} has a non-string")))
+            })
+            .collect()
+    };
+    let intent = o["intent"]
+        .as_str()
+        .filter(|i| INTENTS.contains(i))
+        .ok_or_else(|| Rejected::Schema("intent is not valid".into()))?;
+    let outcome = o["outcome"]
+        .as_str()
+        .filter(|x| *x == "completed" || *x == "abandoned")
+        .ok_or_else(|| Rejected::Schema("outcome is not valid".into()))?;
+    let mut out = Vec::new();
+    // Facet values are short names; anything else (a sentence, a path) is dropped.
+    let name_like = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 40
+            && s.chars()
+                .all(|ch| ch.is_alphanumeric() || "+#.-_ ".contains(ch))
+            && !has_sensitive(s)
+    };
+    let mut langs = list("languages")?;
+    langs.sort();
+    langs.dedup();
+    for l in langs.iter().filter(|l| name_like(l)) {
+        out.push(Facet::new("language", l, "llm"));
+    }
+    let mut fws = list("frameworks")?;
+    fws.sort();
+    fws.dedup();
+    for f in fws.iter().filter(|f| name_like(f)) {
+        out.push(Facet::new("framework", f, "llm"));
+    }
+    out.push(Facet::new("intent", intent, "llm"));
+    out.push(Facet::new("outcome", outcome, "llm"));
+    let summary = o["summary"]
+        .as_str()
+        .ok_or_else(|| Rejected::Schema("summary is not a string".into()))?
+        .trim();
+    let (summary, rewritten) = if summary.is_empty() || citation_problem(summary, c).is_some() {
+        (
+            format!("a {} session that was {outcome}", intent.replace('_', " ")),
+            true,
+        )
+    } else {
+        (summary.chars().take(300).collect(), false)
+    };
+    Ok((out, summary, rewritten))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Condensed {
+        Condensed {
+            user_texts: vec![
+                "please stop touching the billing module and fix the login page instead".into(),
+            ],
+            identifiers: [
+                "parse_config".to_string(),
+                "LoginPage".into(),
+                "main.rs".into(),
+            ]
+            .into(),
+            max_seq: 20,
+            ..Condensed::default()
+        }
+    }
+
+    #[test]
+    fn quoting_citations_are_rewritten_and_counted() {
+        let c = ctx();
+        let reply = r#"{"moments": [
+            {"friction_type": "backtracking", "severity": "high", "first_seq": 3, "last_seq": 5, "citation": "User said: stop touching the billing module and fix the login", "confidence": 0.9},
+            {"friction_type": "error_event", "severity": "low", "first_seq": 6, "last_seq": 6, "citation": "parse_config panicked", "confidence": 0.8},
+            {"friction_type": "error_event", "severity": "low", "first_seq": 7, "last_seq": 7, "citation": "the build failed in src/main.rs", "confidence": 0.8},
+            {"friction_type": "tone_escalation", "severity": "medium", "first_seq": 8, "last_seq": 9, "citation": "mail jane@example.com", "confidence": 0.7},
+            {"friction_type": "rephrasing_cascade", "severity": "medium", "first_seq": 1, "last_seq": 9, "citation": "the user restated the request after a wrong edit", "confidence": 0.7}
+        ]}"#;
+        let (ms, rewritten) = friction(reply, &c).unwrap();
+        assert_eq!(rewritten, 4);
+        assert_eq!(ms[0].citation, generic_citation(FrictionType::Backtracking));
+        assert_eq!(
+            ms[4].citation,
+            "the user restated the request after a wrong edit"
+        );
+        for m in &ms {
+            assert!(
+                citation_problem(&m.citation, &c).is_none(),
+                "{}",
+                m.citation
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_truncated_and_off_schema_replies_are_rejected() {
+        let c = ctx();
+        assert!(matches!(
+            friction("{\"moments\": [{\"friction_ty", &c),
+            Err(Rejected::Malformed(_))
+        ));
+        assert!(matches!(
+            friction("{\"moments\": [], \"extra\": 1}", &c),
+            Err(Rejected::Schema(_))
+        ));
+        let bad_type = r#"{"moments": [{"friction_type": "sadness", "severity": "low", "first_seq": 1, "last_seq": 1, "citation": "x", "confidence": 1}]}"#;
+        assert!(matches!(friction(bad_type, &c), Err(Rejected::Schema(_))));
+        let bad_seq = r#"{"moments": [{"friction_type": "error_event", "severity": "low", "first_seq": 1, "last_seq": 99, "citation": "x", "confidence": 1}]}"#;
+        assert!(matches!(friction(bad_seq, &c), Err(Rejected::Schema(_))));
+        assert!(matches!(
+            facets(
+                r#"{"languages": [], "frameworks": [], "intent": "world_domination", "outcome": "completed", "summary": "s"}"#,
+                &c
+            ),
+            Err(Rejected::Schema(_))
+        ));
+    }
+
+    #[test]
+    fn facets_keep_names_and_a_clean_summary() {
+        let c = ctx();
+        let (fs, summary, rewritten) = facets(
+            r#"{"languages": ["Rust", "rust", "see /etc/passwd"], "frameworks": ["axum"], "intent": "bug_fix", "outcome": "completed", "summary": "a login bug was fixed after two attempts"}"#,
+            &c,
+        )
+        .unwrap();
+        let got: Vec<(String, String)> = fs
+            .iter()
+            .map(|f| (f.facet.clone(), f.value.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("language", "rust"),
+                ("framework", "axum"),
+                ("intent", "bug_fix"),
+                ("outcome", "completed")
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        assert_eq!(
+            (summary.as_str(), rewritten),
+            ("a login bug was fixed after two attempts", false)
+        );
+        let (_, summary, rewritten) = facets(
+            r#"{"languages": [], "frameworks": [], "intent": "feature", "outcome": "abandoned", "summary": "fix LoginPage now"}"#,
+            &c,
+        )
+        .unwrap();
+        assert_eq!(
+            (summary.as_str(), rewritten),
+            ("a feature session that was abandoned", true)
+        );
+    }
+}

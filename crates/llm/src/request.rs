@@ -1,0 +1,151 @@
+//! What is sent per session and pass: the versioned prompt, the session as data,
+//! a strict JSON schema derived from the judge's own types, and a completion
+//! budget sized to the session.
+
+use serde_json::{Value, json};
+use signals_judge::FrictionType;
+
+use crate::condense::{Condensed, count_tokens};
+
+/// The prompts' version, recorded on every output row (`judge_version`).
+pub const PROMPT_VERSION: &str = "v1";
+/// The friction pass's prompt (`crates/llm/prompts/friction.v1.md`).
+pub const FRICTION_PROMPT: &str = include_str!("../prompts/friction.v1.md");
+/// The facet pass's prompt (`crates/llm/prompts/facets.v1.md`).
+pub const FACETS_PROMPT: &str = include_str!("../prompts/facets.v1.md");
+/// Severities, as in `frictions.severity`.
+pub const SEVERITIES: [&str; 3] = ["low", "medium", "high"];
+/// Intents, as the built-in judge's `intent` facet.
+pub const INTENTS: [&str; 8] = [
+    "refactor",
+    "tests",
+    "docs",
+    "ops_config",
+    "bug_fix",
+    "feature",
+    "question",
+    "other",
+];
+
+/// A pass of the LLM judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LlmPass {
+    /// Friction moments -> `frictions`.
+    Friction,
+    /// Facets -> `session_facets`.
+    Facets,
+}
+
+impl LlmPass {
+    /// `friction` or `facets`.
+    pub fn id(self) -> &'static str {
+        match self {
+            LlmPass::Friction => "friction",
+            LlmPass::Facets => "facets",
+        }
+    }
+
+    /// Parse `friction` or `facets`.
+    pub fn from_id(s: &str) -> Option<Self> {
+        match s {
+            "friction" => Some(LlmPass::Friction),
+            "facets" => Some(LlmPass::Facets),
+            _ => None,
+        }
+    }
+
+    /// The pass's prompt.
+    pub fn prompt(self) -> &'static str {
+        match self {
+            LlmPass::Friction => FRICTION_PROMPT,
+            LlmPass::Facets => FACETS_PROMPT,
+        }
+    }
+}
+
+/// The strict JSON schema of the friction reply (from [`FrictionType::ALL`]).
+pub fn friction_schema() -> Value {
+    let types: Vec<&str> = FrictionType::ALL.iter().map(|t| t.id()).collect();
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["moments"],
+        "properties": {
+            "moments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["friction_type", "severity", "first_seq", "last_seq", "citation", "confidence"],
+                    "properties": {
+                        "friction_type": {"type": "string", "enum": types},
+                        "severity": {"type": "string", "enum": SEVERITIES},
+                        "first_seq": {"type": "integer"},
+                        "last_seq": {"type": "integer"},
+                        "citation": {"type": "string"},
+                        "confidence": {"type": "number"}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The strict JSON schema of the facet reply.
+pub fn facets_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["languages", "frameworks", "intent", "outcome", "summary"],
+        "properties": {
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "frameworks": {"type": "array", "items": {"type": "string"}},
+            "intent": {"type": "string", "enum": INTENTS},
+            "outcome": {"type": "string", "enum": ["completed", "abandoned"]},
+            "summary": {"type": "string"}
+        }
+    })
+}
+
+/// Completion tokens for a pass over a session: room for a moment per user turn
+/// (friction), or a fixed small object (facets).
+pub fn max_completion_tokens(pass: LlmPass, c: &Condensed) -> u32 {
+    match pass {
+        LlmPass::Friction => (256 + 96 * c.user_turns.min(40)) as u32,
+        LlmPass::Facets => 400,
+    }
+}
+
+/// The Chat Completions body for `pass` over a condensed session. The session goes
+/// in as a JSON string (data), after the system prompt.
+pub fn body(model: &str, pass: LlmPass, c: &Condensed, max_tokens: u32) -> Value {
+    let schema = match pass {
+        LlmPass::Friction => friction_schema(),
+        LlmPass::Facets => facets_schema(),
+    };
+    let data = json!({"session": c.text}).to_string();
+    json!({
+        "model": model,
+        "messages": [
+            {"role": "system", "content": pass.prompt()},
+            {"role": "user", "content": data}
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": format!("signals_{}", pass.id()), "strict": true, "schema": schema}
+        },
+        "max_completion_tokens": max_tokens
+    })
+}
+
+/// Input tokens of a body (messages' contents plus a few per message).
+pub fn input_tokens(body: &Value) -> usize {
+    body["messages"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .map(|m| 4 + count_tokens(m["content"].as_str().unwrap_or("")))
+                .sum()
+        })
+        .unwrap_or(0)
+}
