@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub backoff: Duration,
     /// Who holds the lease.
     pub holder: String,
+    /// Wait for external work (the LLM judge's batches) within the run.
+    pub wait: bool,
 }
 
 impl Default for RunOptions {
@@ -52,6 +54,7 @@ impl Default for RunOptions {
             lease_ttl: Duration::from_secs(600),
             backoff: Duration::from_secs(2),
             holder: signals_lake::holder_id(),
+            wait: false,
         }
     }
 }
@@ -278,11 +281,12 @@ async fn run_locked(
                 tx.clone(),
             );
             let (retries, backoff) = (stage.retries.unwrap_or(pipeline.retries), opts.backoff);
+            let wait = opts.wait;
             tasks.spawn(async move {
                 let mut made = 0;
                 loop {
                     made += 1;
-                    let r = execute(&lake, &pipeline, &stage, date, &params).await;
+                    let r = execute(&lake, &pipeline, &stage, date, &params, wait).await;
                     match r {
                         Err(e) if e.class() == ErrorClass::External && made <= retries => {
                             let delay = backoff * 2u32.pow(made - 1);
@@ -373,6 +377,7 @@ async fn execute(
     stage: &Stage,
     date: NaiveDate,
     params: &BTreeMap<String, Param>,
+    wait: bool,
 ) -> Result<Outcome> {
     if let Some(w) = &stage.when
         && params.get(w) != Some(&Param::Bool(true))
@@ -451,7 +456,8 @@ async fn execute(
                     .get("judge")
                     .map_or("builtin".to_string(), |j| j.to_string());
                 if name == "openai" {
-                    let cfg = llm_config(params)?;
+                    let mut cfg = llm_config(params)?;
+                    cfg.wait |= wait;
                     let llm_pass = match pass {
                         signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
                         signals_judge::run::Pass::Facets => signals_llm::LlmPass::Facets,
@@ -536,6 +542,9 @@ fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig
     cfg.max_attempts = int("llm_max_attempts", i64::from(cfg.max_attempts)).max(1) as u32;
     cfg.concurrency = int("llm_concurrency", cfg.concurrency as i64).max(1) as usize;
     cfg.poll_interval = Duration::from_millis(int("llm_poll_ms", 30_000).max(1) as u64);
+    cfg.max_requests_per_file = int("llm_batch_max_requests", cfg.max_requests_per_file as i64)
+        .clamp(1, signals_llm::lifecycle::MAX_REQUESTS_PER_FILE as i64)
+        as usize;
     Ok(cfg)
 }
 

@@ -27,6 +27,10 @@ pub struct RunFlags {
     /// Stages run at once (default: the pipeline's `concurrency`).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Wait for external work (the LLM judge's batches) instead of leaving the
+    /// stage waiting for a later run.
+    #[arg(long)]
+    wait: bool,
     /// `text` (default) or `json` (one object per event, for log collectors).
     #[arg(long, default_value = "text", value_parser = ["text", "json", "quiet"])]
     log_format: String,
@@ -46,6 +50,7 @@ impl RunFlags {
             force: self.force,
             from: from_stage.cloned(),
             concurrency: self.concurrency,
+            wait: self.wait,
             ..RunOptions::default()
         }
     }

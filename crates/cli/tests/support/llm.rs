@@ -276,13 +276,50 @@ async fn the_batch_lifecycle_resumes_across_runs_retries_and_accounts_for_every_
     assert!(again.contains("already complete"), "{again}");
     assert_eq!(server.created(), 3);
 
-    // `signals batches list` shows them.
+    // `signals batches list` shows them; `cancel` reaches the provider.
     let list = ok(&signals_env(&lake, &["batches", "list"], &[]));
     assert_eq!(
-        list.lines().filter(|l| l.contains("batch_")).count(),
+        list.lines()
+            .filter(|l| l.contains("batch_") && l.contains("collected"))
+            .count(),
         3,
         "{list}"
     );
+    let first = list
+        .lines()
+        .find(|l| l.contains("batch_"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let env = [
+        ("OPENAI_API_KEY".to_string(), KEY.to_string()),
+        ("OPENAI_BASE_URL".to_string(), server.url.clone()),
+    ];
+    let out = ok(&tokio::task::block_in_place(|| {
+        signals_env(&lake, &["batches", "cancel", &first], &env)
+    }));
+    assert_eq!(out.trim(), format!("{first}: cancelling"));
+
+    // With --wait and small input files: one run does it all, within the limits.
+    let before = server.created() as usize;
+    let out = ok(&tokio::task::block_in_place(|| {
+        run_llm(
+            &lake,
+            &server,
+            "2026-11-03",
+            &["--wait", "--param", "llm_batch_max_requests=10"],
+        )
+    }));
+    assert!(out.contains("daily 2026-11-03: succeeded"), "{out}");
+    let lines = server.input_lines();
+    assert!(
+        lines.len() - before > 3,
+        "the first round alone needs several files: {lines:?}"
+    );
+    assert!(lines[before..].iter().all(|n| *n <= 10), "{lines:?}");
+    assert!(lines[..before].iter().any(|n| *n > 10), "{lines:?}");
 
     // What left the machine: scrubbed text as data, strict schemas, the key only in
     // the Authorization header and nowhere in the lake.

@@ -58,6 +58,25 @@ impl FakeOpenAi {
     pub fn submitted(&self) -> Vec<String> {
         self.st.lock().unwrap().submitted.clone()
     }
+    /// Lines of each batch's input file, in the order the batches were created.
+    pub fn input_lines(&self) -> Vec<usize> {
+        let st = self.st.lock().unwrap();
+        let mut bs: Vec<(u32, usize)> = st
+            .batches
+            .iter()
+            .map(|(id, b)| {
+                let n = id.trim_start_matches("batch_").parse().unwrap_or(0);
+                (
+                    n,
+                    String::from_utf8_lossy(&st.files[b["input_file_id"].as_str().unwrap()])
+                        .lines()
+                        .count(),
+                )
+            })
+            .collect();
+        bs.sort();
+        bs.into_iter().map(|(_, l)| l).collect()
+    }
     /// Batches created.
     pub fn created(&self) -> u32 {
         self.st.lock().unwrap().created
