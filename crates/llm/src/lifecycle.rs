@@ -144,9 +144,12 @@ impl LlmConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Req {
     attempt: u32,
-    /// `pending`, `submitted`, `done` or `failed`.
+    /// `pending`, `uploaded`, `submitted`, `done` or `failed`.
     status: String,
     batch: Option<String>,
+    /// The uploaded input file, between upload and batch creation (`uploaded`).
+    #[serde(default)]
+    file: Option<String>,
     /// Parsed rows: moments or facets (with the summary).
     result: Option<Value>,
     reason: Option<String>,
@@ -370,6 +373,7 @@ pub async fn run_pass(
         match cfg.mode {
             Mode::Sync => sync_round(&client, &mut state, &condensed, cfg, lake, date).await?,
             Mode::Batch => {
+                adopt_uploaded(&client, &mut state, lake, date).await?;
                 poll(&client, &mut state, &condensed, cfg, lake, date).await?;
                 submit(&client, &mut state, &condensed, cfg, lake, date).await?;
             }
@@ -378,7 +382,7 @@ pub async fn run_pass(
         let open = state
             .requests
             .values()
-            .any(|r| r.status == "pending" || r.status == "submitted");
+            .any(|r| matches!(&r.status[..], "pending" | "uploaded" | "submitted"));
         if !open {
             break;
         }
@@ -602,36 +606,95 @@ async fn submit(
             })
             .await
             .map_err(api("upload batch input"))?;
-        let batch = client
-            .batches()
-            .create(BatchRequest {
-                input_file_id: file.id.clone(),
-                endpoint: BatchEndpoint::V1ChatCompletions,
-                completion_window: BatchCompletionWindow::W24H,
-                metadata: Some(HashMap::from([
-                    ("source".to_string(), json!("agent-signals")),
-                    ("date".to_string(), json!(date.to_string())),
-                ])),
-                output_expires_after: None,
-            })
-            .await
-            .map_err(api("create batch"))?;
+        // Recorded before the batch is created: if creating it fails or the process
+        // dies, the next run finds (or creates) the batch of this file, never a second one.
         for k in &keys {
             let r = state.requests.get_mut(k).expect("request");
             r.attempt += 1;
-            r.status = "submitted".into();
-            r.batch = Some(batch.id.clone());
+            r.status = "uploaded".into();
+            r.file = Some(file.id.clone());
         }
-        state.batches.push(BatchRec {
-            id: batch.id,
-            input_file_id: file.id,
-            processed: false,
-            status: status_name(&batch.status).into(),
-        });
-        // Saved after each batch: a crash never loses a paid-for submission.
         state.save(lake, date).await?;
+        create_batch(client, state, &file.id, date, lake, None).await?;
     }
     Ok(())
+}
+
+/// Requests uploaded in a file whose batch was not recorded: adopt the provider's
+/// batch of that file if it exists, else create it.
+async fn adopt_uploaded(
+    client: &Client<OpenAIConfig>,
+    state: &mut State,
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<()> {
+    let mut files: Vec<String> = state
+        .requests
+        .values()
+        .filter(|r| r.status == "uploaded")
+        .filter_map(|r| r.file.clone())
+        .collect();
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return Ok(());
+    }
+    let known = client.batches().list().await.map_err(api("list batches"))?;
+    for f in files {
+        let existing = known
+            .data
+            .iter()
+            .find(|b| b.input_file_id == f)
+            .map(|b| (b.id.clone(), status_name(&b.status).to_string()));
+        create_batch(client, state, &f, date, lake, existing).await?;
+    }
+    Ok(())
+}
+
+/// Create the batch of an uploaded file (or take `existing`), and record it.
+async fn create_batch(
+    client: &Client<OpenAIConfig>,
+    state: &mut State,
+    file_id: &str,
+    date: NaiveDate,
+    lake: &Lake,
+    existing: Option<(String, String)>,
+) -> Result<()> {
+    let (id, status) = match existing {
+        Some(x) => x,
+        None => {
+            let batch = client
+                .batches()
+                .create(BatchRequest {
+                    input_file_id: file_id.to_string(),
+                    endpoint: BatchEndpoint::V1ChatCompletions,
+                    completion_window: BatchCompletionWindow::W24H,
+                    metadata: Some(HashMap::from([
+                        ("source".to_string(), json!("agent-signals")),
+                        ("date".to_string(), json!(date.to_string())),
+                    ])),
+                    output_expires_after: None,
+                })
+                .await
+                .map_err(api("create batch"))?;
+            (batch.id, status_name(&batch.status).to_string())
+        }
+    };
+    for r in state.requests.values_mut() {
+        if r.status == "uploaded" && r.file.as_deref() == Some(file_id) {
+            r.status = "submitted".into();
+            r.batch = Some(id.clone());
+            r.file = None;
+        }
+    }
+    state.batches.push(BatchRec {
+        id,
+        input_file_id: file_id.to_string(),
+        processed: false,
+        status,
+    });
+    // Saved after each batch: a crash never loses a paid-for submission.
+    state.save(lake, date).await
 }
 
 async fn poll(

@@ -342,6 +342,39 @@ async fn the_batch_lifecycle_resumes_across_runs_retries_and_accounts_for_every_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_created_but_not_recorded_is_adopted_not_submitted_again() {
+    let server = FakeOpenAi::start(model).await;
+    server.lose_create(1);
+    let dir = tempfile::tempdir().unwrap();
+    let lake = lake_with_sessions(dir.path(), "13");
+    // The provider created the batch, but the answer never arrived: the run fails.
+    let o = tokio::task::block_in_place(|| run_llm(&lake, &server, "2026-11-02", &["--wait"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("create batch failed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // The other pass's stage, next in line for the date, found that batch by its
+    // input file and carried on with it; the next run finishes the failed stage.
+    let out = ok(&tokio::task::block_in_place(|| {
+        run_llm(&lake, &server, "2026-11-02", &["--wait"])
+    }));
+    assert!(out.contains("daily 2026-11-02: succeeded"), "{out}");
+    assert_eq!(
+        server.created(),
+        3,
+        "the lost batch, then two rounds of retries"
+    );
+    let inputs = server.batch_inputs();
+    let unique: BTreeSet<&String> = inputs.iter().collect();
+    assert_eq!(unique.len(), inputs.len(), "one batch per input file");
+    let submitted = server.submitted();
+    let unique: BTreeSet<&String> = submitted.iter().collect();
+    assert_eq!(unique.len(), submitted.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_mode_rides_out_429s_and_configuration_errors_are_named() {
     let server = FakeOpenAi::start(|_, body| {
         // No custom id in sync mode: answer by the pass the schema names.

@@ -44,6 +44,8 @@ struct St {
     created: u32,
     /// 429s still to send before serving chat completions.
     throttle: u32,
+    /// Batch creations to answer with 400 although the batch was created.
+    lose_create: u32,
     auth: Vec<String>,
 }
 
@@ -103,6 +105,19 @@ impl FakeOpenAi {
     /// Authorization headers seen.
     pub fn auth(&self) -> Vec<String> {
         self.st.lock().unwrap().auth.clone()
+    }
+    /// Create the next `n` batches but answer their creation with a 400, as if
+    /// the answer had been lost.
+    pub fn lose_create(&self, n: u32) {
+        self.st.lock().unwrap().lose_create = n;
+    }
+    /// Input file ids of the batches created.
+    pub fn batch_inputs(&self) -> Vec<String> {
+        let st = self.st.lock().unwrap();
+        st.batches
+            .values()
+            .map(|b| b["input_file_id"].as_str().unwrap().to_string())
+            .collect()
     }
     /// Answer the next `n` chat completions with 429 and `Retry-After: 0`.
     pub fn throttle(&self, n: u32) {
@@ -282,7 +297,21 @@ async fn handle(
             }
             let b = batch_json(&id, &input, "validating", None, None);
             s.batches.insert(id, b.clone());
+            if s.lose_create > 0 {
+                s.lose_create -= 1;
+                return reply(
+                    400,
+                    json!({"error": {"message": "the answer was lost", "type": "invalid_request_error", "param": null, "code": null}}),
+                );
+            }
             reply(200, b)
+        }
+        ("GET", "/v1/batches") => {
+            let data: Vec<Value> = s.batches.values().cloned().collect();
+            reply(
+                200,
+                json!({"object": "list", "data": data, "first_id": null, "last_id": null, "has_more": false}),
+            )
         }
         ("GET", p) if p.starts_with("/v1/batches/") => {
             let id = p.trim_start_matches("/v1/batches/").to_string();
