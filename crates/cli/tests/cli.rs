@@ -428,6 +428,57 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
         second.contains("backfill daily: 14 dates, 0 failed"),
         "{second}"
     );
+    // The saved views: friction_daily (built in), and a view of the user's own
+    // from sql/views/ under the working directory; a broken one is named and skipped.
+    let daily = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*), sum(affected) FROM friction_daily",
+        ],
+    ));
+    let per_day = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*) FROM (SELECT DISTINCT date, session_id, friction_type FROM frictions)",
+        ],
+    ));
+    assert!(daily.lines().nth(1).unwrap().starts_with("98,"), "{daily}");
+    assert_eq!(
+        daily.lines().nth(1).unwrap().split(',').nth(1),
+        per_day.lines().nth(1),
+        "{daily} {per_day}"
+    );
+    let views = dir.path().join("sql/views");
+    std::fs::create_dir_all(&views).unwrap();
+    std::fs::write(
+        views.join("long_sessions.sql"),
+        "CREATE VIEW long_sessions AS SELECT * FROM sessions WHERE step_count >= 100",
+    )
+    .unwrap();
+    std::fs::write(
+        views.join("broken.sql"),
+        "CREATE VIEW broken AS SELECT nope FROM nowhere",
+    )
+    .unwrap();
+    let o = signals_in(
+        dir.path(),
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*) > 0 FROM long_sessions",
+        ],
+    );
+    assert_eq!(ok(&o).lines().nth(1), Some("true"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("broken.sql"));
+
     // Deployments: 1.5.0 and 1.6.0 are inferred from the sample's agent versions.
     let list = ok(&signals(&lake, &["deploy", "list"]));
     assert!(

@@ -808,6 +808,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         "all_deployments",
         include_str!("../../../sql/views/all_deployments.sql"),
     ),
+    (
+        "friction_daily",
+        include_str!("../../../sql/views/friction_daily.sql"),
+    ),
 ];
 
 /// Every table the lake defines, in data-dictionary order.

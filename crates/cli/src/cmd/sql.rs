@@ -39,12 +39,52 @@ pub struct Args {
     /// Write results to this file instead of stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Saved views: every `NAME.sql` here (a `CREATE VIEW NAME AS ...`) is defined
+    /// before the query runs; the built-in views are always there.
+    #[arg(long, default_value = "sql/views")]
+    views: PathBuf,
+}
+
+/// Define the saved views of `dir` that are not built in. A view that does not
+/// plan is reported with its file and skipped; the others still work.
+async fn saved_views(ctx: &SessionContext, dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    let mut defined = Vec::new();
+    for f in files {
+        let name = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if signals_lake::schema::VIEWS.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        match ctx.sql(&text).await {
+            Ok(_) if ctx.table_exist(name.as_str()).unwrap_or(false) => defined.push(name),
+            Ok(_) => eprintln!(
+                "{}: defines no view named {name:?} (expected CREATE VIEW {name} AS ...); skipped",
+                f.display()
+            ),
+            Err(e) => eprintln!("{}: {e}; skipped", f.display()),
+        }
+    }
+    Ok(defined)
 }
 
 /// Run `signals sql`.
 pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let lake = super::open_lake(lake)?;
     let ctx = lake.session_context().await?;
+    saved_views(&ctx, &args.views).await?;
     let sql = match (&args.query, &args.file) {
         (Some(q), _) => q.clone(),
         (None, Some(f)) => {
