@@ -680,3 +680,83 @@ fn run_status_dag_and_schedule_from_the_cli() {
         "{s:?}"
     );
 }
+
+/// The analysts' side: the notebook runs top to bottom on the sample data, and
+/// DuckDB and pyarrow read the same tables with the same row counts. Needs the
+/// packages of notebooks/requirements.txt (CI installs them and sets
+/// SIGNALS_REQUIRE_NOTEBOOKS=1, which makes their absence a failure).
+#[test]
+fn notebooks_run_and_other_tools_read_the_lake() {
+    let probe = Command::new("python3")
+        .args([
+            "-c",
+            "import datafusion, duckdb, pyarrow, pandas, matplotlib, nbclient, nbformat, ipykernel",
+        ])
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("SIGNALS_REQUIRE_NOTEBOOKS").is_none(),
+            "python packages missing: pip install -r notebooks/requirements.txt"
+        );
+        eprintln!("skipped: pip install -r notebooks/requirements.txt to run the notebooks");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals_in(repo(), &lake, &["ingest", "data/sessions"]));
+    ok(&signals_in(
+        repo(),
+        &lake,
+        &["backfill", "daily", "--all", "--log-format", "quiet"],
+    ));
+
+    let read = Command::new("python3")
+        .arg("read_lake.py")
+        .arg(&lake)
+        .current_dir(repo().join("notebooks"))
+        .output()
+        .unwrap();
+    let text = ok(&read);
+    for table in [
+        "sessions",
+        "events",
+        "frictions",
+        "friction_patterns",
+        "tickets",
+    ] {
+        let ours = ok(&signals(
+            &lake,
+            &[
+                "sql",
+                "--format",
+                "csv",
+                &format!("SELECT count(*) FROM {table}"),
+            ],
+        ));
+        let n = ours.lines().nth(1).unwrap();
+        assert!(
+            text.lines().any(|l| l == format!("{table} {n} {n}")),
+            "{table}: ours {n}\n{text}"
+        );
+    }
+
+    let out = dir.path().join("figures");
+    std::fs::create_dir_all(&out).unwrap();
+    let run = Command::new("python3")
+        .args([
+            "-c",
+            "import nbformat, nbclient; nb = nbformat.read('friction.ipynb', 4); \
+             nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': '.'}}).execute(); \
+             print('executed', len(nb.cells), 'cells')",
+        ])
+        .current_dir(repo().join("notebooks"))
+        .env("SIGNALS_LAKE", &lake)
+        .env("NOTEBOOK_OUT", &out)
+        .output()
+        .unwrap();
+    assert!(ok(&run).contains("executed"));
+    for f in ["friction_rates.png", "severity_mix.png", "before_after.png"] {
+        let len = std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 5_000, "{f}: {len} bytes");
+    }
+}
