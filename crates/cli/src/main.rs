@@ -49,6 +49,8 @@ enum Command {
     Compare(cmd::deploy::CompareArgs),
     /// The LLM judge's Batch API batches: list, cancel.
     Batches(cmd::batches::Args),
+    /// Write the daily report: one self-contained HTML page with SVG charts.
+    Report(cmd::report::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +83,7 @@ fn main() -> std::process::ExitCode {
             Command::Deploy(a) => cmd::deploy::run(&cli.lake, a).await,
             Command::Compare(a) => cmd::deploy::compare(&cli.lake, a).await,
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
+            Command::Report(a) => cmd::report::run(&cli.lake, a).await,
         }
     });
     match result {

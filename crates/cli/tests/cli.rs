@@ -760,3 +760,115 @@ fn notebooks_run_and_other_tools_read_the_lake() {
         assert!(len > 5_000, "{f}: {len} bytes");
     }
 }
+
+/// `signals report`: a self-contained page whose charts have data points, rendered
+/// by headless Chromium without console errors. Needs Debian's `chromium` (CI
+/// installs it and sets SIGNALS_REQUIRE_CHROMIUM=1).
+#[test]
+fn the_report_renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals_in(repo(), &lake, &["ingest", "data/sessions"]));
+    ok(&signals_in(
+        repo(),
+        &lake,
+        &["backfill", "daily", "--all", "--log-format", "quiet"],
+    ));
+    let out = dir.path().join("out");
+    let written = ok(&signals(
+        &lake,
+        &[
+            "report",
+            "--date",
+            "2026-11-14",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let page = out.join("report-2026-11-14.html");
+    assert_eq!(written.trim(), page.display().to_string());
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: nothing is fetched.
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("src="),
+        "external reference"
+    );
+    for want in [
+        "Friction rate per type",
+        "Severity mix",
+        "Patterns above threshold",
+        "Open tickets",
+        "Before and after deployments",
+        "1.6.0",
+    ] {
+        assert!(html.contains(want), "{want}");
+    }
+    // An empty lake still gives a page, saying so.
+    let empty = dir.path().join("empty").display().to_string();
+    let o = signals(
+        &empty,
+        &[
+            "report",
+            "--date",
+            "2026-11-14",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok(&o).contains("report-2026-11-14.html"));
+
+    let Ok(chromium) = Command::new("chromium").arg("--version").output() else {
+        assert!(
+            std::env::var_os("SIGNALS_REQUIRE_CHROMIUM").is_none(),
+            "chromium missing: apt-get install chromium"
+        );
+        eprintln!("skipped the browser check: apt-get install chromium");
+        return;
+    };
+    assert!(chromium.status.success());
+    std::fs::write(&page, &html).unwrap();
+    let profile = dir.path().join("profile");
+    let o = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not run:\n{log}"
+    );
+    for chart in ["rates", "severity", "before_after"] {
+        let at = dom
+            .find(&format!("data-chart=\"{chart}\""))
+            .unwrap_or_else(|| panic!("no chart {chart}"));
+        let tag = &dom[at..at + dom[at..].find('>').unwrap()];
+        let points: usize = tag
+            .split("data-points=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(points > 0, "{chart} has no data points: {tag}");
+    }
+    // 14 days x 7 types.
+    assert!(dom.contains("data-points=\"98\""));
+    assert!(
+        !log.contains("CONSOLE") && !log.contains("Uncaught"),
+        "console errors:\n{log}"
+    );
+}

@@ -7,6 +7,7 @@ pub mod generate;
 pub mod ingest;
 pub mod judge;
 pub mod pipeline;
+pub mod report;
 pub mod sessions;
 pub mod sql;
 pub mod tables;

@@ -1,0 +1,467 @@
+//! The daily report: one self-contained HTML page (no CDN, no network) with SVG
+//! charts of the lake as of a date — friction rate per type over the last 30
+//! days, the severity mix, the patterns above threshold, open tickets, and the
+//! before/after verdicts of deployments.
+
+use std::fmt::Write as _;
+
+use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use chrono::{Duration, NaiveDate};
+use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
+use signals_lake::Lake;
+
+/// Errors of the report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Lake access failed.
+    #[error(transparent)]
+    Lake(#[from] signals_lake::Error),
+    /// A query failed.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    /// A result could not be read.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+}
+
+/// Result alias of the report.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+const COLORS: [&str; 7] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+];
+
+/// Rows of a query as strings (NULL as empty), by column.
+async fn rows(
+    ctx: &SessionContext,
+    sql: &str,
+    params: &[(&str, String)],
+) -> Result<Vec<Vec<String>>> {
+    let values: Vec<(&str, ScalarValue)> = params
+        .iter()
+        .map(|(k, v)| (*k, ScalarValue::from(v.as_str())))
+        .collect();
+    let batches: Vec<RecordBatch> = ctx
+        .sql(sql)
+        .await?
+        .with_param_values(values)?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in batches {
+        let cols: Vec<StringArray> = b
+            .columns()
+            .iter()
+            .map(|c| {
+                cast(c, &DataType::Utf8).map(|a| {
+                    a.as_any()
+                        .downcast_ref::<StringArray>()
+                        .expect("utf8")
+                        .clone()
+                })
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        for r in 0..b.num_rows() {
+            out.push(
+                cols.iter()
+                    .map(|c| {
+                        if c.is_valid(r) {
+                            c.value(r).to_string()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(s: &str) -> f64 {
+    s.parse().unwrap_or(0.0)
+}
+
+fn pct(s: &str) -> String {
+    if s.is_empty() {
+        "–".into()
+    } else {
+        format!("{:.1}%", 100.0 * num(s))
+    }
+}
+
+fn table(head: &[&str], body: &[Vec<String>]) -> String {
+    let mut t = String::from("<table><thead><tr>");
+    for h in head {
+        let _ = write!(t, "<th>{}</th>", esc(h));
+    }
+    t.push_str("</tr></thead><tbody>");
+    for r in body {
+        t.push_str("<tr>");
+        for c in r {
+            let _ = write!(t, "<td>{}</td>", esc(c));
+        }
+        t.push_str("</tr>");
+    }
+    t.push_str("</tbody></table>");
+    t
+}
+
+/// Rates per type over the days: a line per type, a point per day.
+fn line_chart(days: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let (w, h, l, b, t) = (760.0, 280.0, 50.0, 40.0, 10.0);
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0_f64, f64::max)
+        .max(0.05);
+    let x = |i: usize| {
+        l + (w - l - 20.0)
+            * if days.len() > 1 {
+                i as f64 / (days.len() - 1) as f64
+            } else {
+                0.5
+            }
+    };
+    let y = |v: f64| t + (h - t - b) * (1.0 - v / max);
+    let mut s = format!(
+        r#"<svg data-chart="rates" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="friction rate per type">"#
+    );
+    let _ = write!(
+        s,
+        r##"<line x1="{l}" y1="{}" x2="{}" y2="{}" stroke="#999"/>"##,
+        h - b,
+        w - 20.0,
+        h - b
+    );
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{:.0}%</text><line x1="{l}" y1="{}" x2="{}" y2="{}" stroke="#eee"/>"##,
+            l - 6.0,
+            y(v) + 3.0,
+            v * 100.0,
+            y(v),
+            w - 20.0,
+            y(v)
+        );
+    }
+    for (i, d) in days.iter().enumerate() {
+        if days.len() <= 10 || i % (days.len() / 7).max(1) == 0 {
+            let _ = write!(
+                s,
+                r#"<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - b + 16.0,
+                esc(&d[5..])
+            );
+        }
+    }
+    for (j, (name, vals)) in series.iter().enumerate() {
+        let c = COLORS[j % COLORS.len()];
+        let pts: Vec<String> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"><title>{}</title></polyline>"#,
+            pts.join(" "),
+            esc(name)
+        );
+        for (i, v) in vals.iter().enumerate() {
+            let _ = write!(
+                s,
+                r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="3" fill="{c}"><title>{} {}: {:.1}%</title></circle>"#,
+                x(i),
+                y(*v),
+                esc(name),
+                esc(&days[i]),
+                v * 100.0
+            );
+        }
+        // Legend: one row under the axis, 100 px per type.
+        let lx = 10.0 + 104.0 * j as f64;
+        let _ = write!(
+            s,
+            r#"<rect x="{lx}" y="{}" width="9" height="9" fill="{c}"/><text x="{}" y="{}" font-size="9.5">{}</text>"#,
+            h - 14.0,
+            lx + 12.0,
+            h - 6.0,
+            esc(name)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Horizontal bars, one per label, stacked by part.
+fn stacked_bars(chart: &str, parts: &[&str], rows: &[(String, Vec<f64>)]) -> String {
+    let (w, bar, l) = (760.0, 22.0, 150.0);
+    let h = 30.0 + rows.len() as f64 * (bar + 8.0);
+    let max = rows
+        .iter()
+        .map(|(_, v)| v.iter().sum::<f64>())
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let mut s = format!(
+        r#"<svg data-chart="{chart}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">"#
+    );
+    for (j, p) in parts.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<rect x="{}" y="2" width="10" height="10" fill="{}"/><text x="{}" y="11" font-size="11">{}</text>"#,
+            l + 90.0 * j as f64,
+            COLORS[j],
+            l + 14.0 + 90.0 * j as f64,
+            esc(p)
+        );
+    }
+    for (i, (label, vals)) in rows.iter().enumerate() {
+        let y0 = 24.0 + i as f64 * (bar + 8.0);
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>"#,
+            l - 6.0,
+            y0 + 15.0,
+            esc(label)
+        );
+        let mut x0 = l;
+        for (j, v) in vals.iter().enumerate() {
+            let wd = (w - l - 20.0) * v / max;
+            let _ = write!(
+                s,
+                r#"<rect class="point" x="{x0:.1}" y="{y0:.1}" width="{wd:.1}" height="{bar}" fill="{}"><title>{} {}: {v}</title></rect>"#,
+                COLORS[j % COLORS.len()],
+                esc(label),
+                esc(parts[j])
+            );
+            x0 += wd;
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The report of `date` as one HTML page.
+pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
+    let ctx = lake.session_context().await?;
+    let to = date.to_string();
+    let from = (date - Duration::days(29)).to_string();
+    let span = [("from", from.clone()), ("to", to.clone())];
+    let daily = rows(&ctx, "SELECT date, friction_type, rate FROM friction_daily WHERE date BETWEEN $from AND $to ORDER BY date, friction_type", &span).await?;
+    let mut days: Vec<String> = daily.iter().map(|r| r[0].clone()).collect();
+    days.dedup();
+    let mut types: Vec<String> = daily.iter().map(|r| r[1].clone()).collect();
+    types.sort();
+    types.dedup();
+    let series: Vec<(String, Vec<f64>)> = types
+        .iter()
+        .map(|t| {
+            (
+                t.clone(),
+                days.iter()
+                    .map(|d| {
+                        daily
+                            .iter()
+                            .find(|r| &r[0] == d && &r[1] == t)
+                            .map_or(0.0, |r| num(&r[2]))
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let mix = rows(&ctx, "SELECT friction_type, sum(high), sum(medium), sum(low) FROM friction_daily WHERE date BETWEEN $from AND $to GROUP BY friction_type ORDER BY friction_type", &span).await?;
+    let mix: Vec<(String, Vec<f64>)> = mix
+        .into_iter()
+        .map(|r| (r[0].clone(), vec![num(&r[1]), num(&r[2]), num(&r[3])]))
+        .collect();
+    let day = [("to", to.clone())];
+    let patterns = rows(&ctx, "SELECT friction_type, slice_kind, slice_value, affected, sessions, rate, baseline_rate, p_value FROM friction_patterns WHERE date = $to AND crosses_threshold ORDER BY rate DESC", &day).await?;
+    let tickets = rows(&ctx, "SELECT ticket_id, friction_type, slice_kind || ' = ' || slice_value, rate, first_seen, last_seen, trend, coalesce(pull_request, external_ref, '') FROM tickets WHERE date = (SELECT max(date) FROM tickets WHERE date <= $to) AND status = 'open' ORDER BY ticket_id", &day).await?;
+    let ba = rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, p_value, verdict, window_complete FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", &day).await?;
+
+    let mut html = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agent-signals report {to}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:900px;color:#222}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}td,th{{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;font-size:.9rem}}h2{{margin-top:2rem}}.empty{{color:#777}}</style></head>
+<body><h1>agent-signals — {to}</h1><p>Friction in the coding agent's sessions, {from} to {to}. Generated by <code>signals report</code> from the lake; every number is a query over its tables (<code>sql/README.md</code>).</p>"#
+    );
+    html.push_str("<h2>Friction rate per type, last 30 days</h2><p>Share of analysed sessions with at least one moment of the type (view <code>friction_daily</code>).</p>");
+    if days.is_empty() {
+        html.push_str(r#"<p class="empty">No analysed sessions in these 30 days.</p>"#);
+    } else {
+        html.push_str(&line_chart(&days, &series));
+    }
+    html.push_str("<h2>Severity mix</h2><p>Moments by severity over the same days.</p>");
+    html.push_str(&stacked_bars("severity", &["high", "medium", "low"], &mix));
+    html.push_str(&format!("<h2>Patterns above threshold on {to}</h2>"));
+    if patterns.is_empty() {
+        html.push_str(r#"<p class="empty">None crossed the threshold.</p>"#);
+    } else {
+        let body: Vec<Vec<String>> = patterns
+            .iter()
+            .map(|r| {
+                vec![
+                    r[0].clone(),
+                    format!("{} = {}", r[1], r[2]),
+                    format!("{} of {}", r[3], r[4]),
+                    pct(&r[5]),
+                    pct(&r[6]),
+                    format!("{:.4}", num(&r[7])),
+                ]
+            })
+            .collect();
+        html.push_str(&table(
+            &["friction", "slice", "affected", "rate", "baseline", "p"],
+            &body,
+        ));
+    }
+    html.push_str("<h2>Open tickets</h2>");
+    if tickets.is_empty() {
+        html.push_str(r#"<p class="empty">No open tickets.</p>"#);
+    } else {
+        let body: Vec<Vec<String>> = tickets
+            .iter()
+            .map(|r| {
+                vec![
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].clone(),
+                    pct(&r[3]),
+                    r[4].clone(),
+                    r[5].clone(),
+                    r[6].clone(),
+                    r[7].clone(),
+                ]
+            })
+            .collect();
+        html.push_str(&table(
+            &[
+                "ticket",
+                "friction",
+                "slice",
+                "rate",
+                "first seen",
+                "last seen",
+                "trend",
+                "link",
+            ],
+            &body,
+        ));
+    }
+    html.push_str("<h2>Before and after deployments</h2>");
+    if ba.is_empty() {
+        html.push_str(r#"<p class="empty">No deployments measured.</p>"#);
+    } else {
+        let latest = ba[0][0].clone();
+        let bars: Vec<(String, Vec<f64>)> = ba
+            .iter()
+            .filter(|r| r[0] == latest)
+            .map(|r| (r[2].clone(), vec![num(&r[3]) * 100.0, num(&r[4]) * 100.0]))
+            .collect();
+        html.push_str(&format!(
+            "<p>Deployment {} ({}): friction rate before and after, in % of sessions.</p>",
+            esc(&latest),
+            esc(&ba[0][1])
+        ));
+        html.push_str(&grouped_bars(&bars));
+        let body: Vec<Vec<String>> = ba
+            .iter()
+            .map(|r| {
+                vec![
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].clone(),
+                    pct(&r[3]),
+                    pct(&r[4]),
+                    if r[5].is_empty() {
+                        "–".into()
+                    } else {
+                        format!("{:.4}", num(&r[5]))
+                    },
+                    format!(
+                        "{}{}",
+                        r[6],
+                        if r[7] == "true" { "" } else { " (window open)" }
+                    ),
+                ]
+            })
+            .collect();
+        html.push_str(&table(
+            &[
+                "deployment",
+                "on",
+                "friction",
+                "before",
+                "after",
+                "p",
+                "verdict",
+            ],
+            &body,
+        ));
+    }
+    // Marks the page as rendered with the points each chart drew (read by tests).
+    html.push_str(r#"<script>for (const s of document.querySelectorAll('svg[data-chart]')) { s.dataset.points = s.querySelectorAll('.point').length; } document.body.dataset.ready = '1';</script></body></html>"#);
+    Ok(html)
+}
+
+/// Bars in pairs (before, after) per label.
+fn grouped_bars(rows: &[(String, Vec<f64>)]) -> String {
+    let (w, h, b, l) = (760.0, 240.0, 60.0, 40.0);
+    let max = rows
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let slot = (w - l - 20.0) / rows.len().max(1) as f64;
+    let mut s = format!(
+        r#"<svg data-chart="before_after" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">"#
+    );
+    for (j, p) in ["before", "after"].iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{p}</text>"#,
+            l + 80.0 * j as f64,
+            h - 22.0,
+            COLORS[j],
+            l + 14.0 + 80.0 * j as f64,
+            h - 13.0
+        );
+    }
+    for (i, (label, vals)) in rows.iter().enumerate() {
+        for (j, v) in vals.iter().enumerate() {
+            let bh = (h - b - 20.0) * v / max;
+            let x = l + slot * i as f64 + 6.0 + j as f64 * (slot - 12.0) / 2.0;
+            let _ = write!(
+                s,
+                r#"<rect class="point" x="{x:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="{}"><title>{} {}: {v:.1}%</title></rect>"#,
+                h - b - bh,
+                (slot - 12.0) / 2.0,
+                COLORS[j],
+                esc(label),
+                ["before", "after"][j.min(1)]
+            );
+        }
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
+            l + slot * (i as f64 + 0.5),
+            h - b + 14.0,
+            esc(label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
