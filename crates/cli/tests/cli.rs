@@ -755,7 +755,12 @@ fn notebooks_run_and_other_tools_read_the_lake() {
         .output()
         .unwrap();
     assert!(ok(&run).contains("executed"));
-    for f in ["friction_rates.png", "severity_mix.png", "before_after.png"] {
+    for f in [
+        "friction_rates.png",
+        "severity_mix.png",
+        "top_slices.png",
+        "before_after.png",
+    ] {
         let len = std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0);
         assert!(len > 5_000, "{f}: {len} bytes");
     }
