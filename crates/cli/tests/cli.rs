@@ -554,6 +554,20 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
     );
     let cmp = ok(&signals(&lake, &["compare", "--deploy", "1.6.0"]));
     assert!(cmp.contains(&format!("recorded, ticket {id}")), "{cmp}");
+    // The next backfill reruns the dates from the deployment's day on, so the
+    // stored re-measurement knows it too; earlier dates stay as they were.
+    let b = ok(&signals_in(repo(), &lake, &["backfill", "daily", "--all"]));
+    assert_eq!(b.matches("already complete").count(), 10, "{b}");
+    let src = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT DISTINCT source FROM friction_before_after WHERE date = '2026-11-14' AND version = '1.6.0'",
+        ],
+    ));
+    assert_eq!(src.lines().nth(1), Some("recorded"), "{src}");
     let show = ok(&signals(&lake, &["tickets", "show", &id]));
     assert!(
         show.contains(&id) && show.contains("Filed to markdown"),

@@ -165,7 +165,24 @@ async fn run_locked(
     let prev = RunState::load(lake, &pipeline.name, date).await?;
     let mut inputs = BTreeMap::new();
     for t in pipeline.external_inputs() {
-        let v = lake.partition_version(&t, date).await?;
+        let v = if t == "deployments" {
+            // A deployment changes the re-measurement of every later date, not
+            // only of its own day: the input is every partition up to the date.
+            let mut parts = Vec::new();
+            for d in lake
+                .partitions(&t)
+                .await?
+                .into_iter()
+                .filter(|d| *d <= date)
+            {
+                if let Some(v) = lake.partition_version(&t, d).await? {
+                    parts.push(format!("{d}:{v}"));
+                }
+            }
+            (!parts.is_empty()).then(|| parts.join(","))
+        } else {
+            lake.partition_version(&t, date).await?
+        };
         inputs.insert(t, v.unwrap_or_else(|| "absent".into()));
     }
     let params_changed = prev.as_ref().is_some_and(|s| s.params != params);
