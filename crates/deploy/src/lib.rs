@@ -10,9 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::DataType;
+use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
@@ -76,17 +74,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Column `name` of `batch` as strings.
 fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
-    let col = batch.column_by_name(name).ok_or_else(|| {
-        datafusion::error::DataFusionError::Plan(format!("result has no column {name}"))
-    })?;
-    let col = cast(col, &DataType::Utf8).map_err(datafusion::error::DataFusionError::from)?;
-    let a = col
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .expect("cast to Utf8");
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect())
+    Ok(signals_lake::string_column(batch, name)?)
 }
 
 async fn query(

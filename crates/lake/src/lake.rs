@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, new_null_array};
 use arrow::compute::cast;
 use chrono::NaiveDate;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -376,6 +376,25 @@ pub fn conform(table: &TableDef, batch: &RecordBatch) -> Result<RecordBatch> {
         columns.push(array);
     }
     Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// Column `name` of a query result as strings, whatever its type (cast to
+/// `Utf8`); nulls are `None`.
+pub fn string_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::SchemaMismatch {
+            table: "query result".into(),
+            reason: format!("it has no column {name:?}"),
+        })?;
+    let col = cast(col, &arrow::datatypes::DataType::Utf8)?;
+    let a = col
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8");
+    Ok((0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect())
 }
 
 /// Parse a `YYYY-MM-DD` date.

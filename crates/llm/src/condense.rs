@@ -40,6 +40,7 @@ pub struct Condensed {
     pub user_turns: usize,
 }
 
+#[derive(Clone)]
 struct Line {
     seq: i64,
     user: bool,
@@ -183,20 +184,49 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
         }
     }
     // 5. Whole non-user events from the middle outwards, replaced by one marker.
-    let mut cut = 0;
-    let mut at = 0;
-    while total(&lines) > budget {
-        let n = lines.len();
+    // The order of cuts depends only on the lines, so it is worked out first and
+    // the fewest cuts that fit are found by bisection: a few exact counts instead
+    // of one per cut (removing a line never adds tokens).
+    let mut current: Vec<usize> = (0..lines.len()).collect();
+    let mut order: Vec<(usize, usize)> = Vec::new(); // (line removed, position it had)
+    loop {
+        let n = current.len();
         let Some(i) = (1..n.saturating_sub(1))
-            .filter(|&i| !lines[i].user)
+            .filter(|&i| !lines[current[i]].user)
             .min_by_key(|&i| (i as i64 - n as i64 / 2).abs())
         else {
             break;
         };
-        lines.remove(i);
-        cut += 1;
-        at = i;
+        order.push((current.remove(i), i));
     }
+    let kept = |k: usize| -> Vec<Line> {
+        let gone: std::collections::BTreeSet<usize> = order[..k].iter().map(|(l, _)| *l).collect();
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !gone.contains(i))
+            .map(|(_, l)| l.clone())
+            .collect()
+    };
+    let (mut lo, mut hi) = (
+        0,
+        if total(&lines) > budget {
+            order.len()
+        } else {
+            0
+        },
+    );
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if total(&kept(mid)) > budget {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let cut = lo;
+    let at = if cut > 0 { order[cut - 1].1 } else { 0 };
+    lines = kept(cut);
     if cut > 0 {
         let seq = lines.get(at).map_or(c.max_seq, |l| l.seq);
         lines.insert(

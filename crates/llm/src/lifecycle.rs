@@ -340,10 +340,6 @@ pub async fn run_pass(
         sessions.insert(s.id.clone(), s.clone());
     })
     .await?;
-    let condensed: BTreeMap<String, Condensed> = sessions
-        .iter()
-        .map(|(id, s)| (id.clone(), condense(s, cfg.input_budget)))
-        .collect();
     let mut state = State::load(lake, date).await?.unwrap_or_default();
     if state.model != cfg.model
         || state.prompt_version != PROMPT_VERSION
@@ -357,8 +353,7 @@ pub async fn run_pass(
             ..State::default()
         };
     }
-    for (id, c) in &condensed {
-        state.full_tokens.insert(id.clone(), c.full_tokens as i64);
+    for id in sessions.keys() {
         for p in [LlmPass::Friction, LlmPass::Facets] {
             state.requests.entry(key(p, id)).or_insert_with(|| Req {
                 attempt: 0,
@@ -366,6 +361,21 @@ pub async fn run_pass(
                 ..Req::default()
             });
         }
+    }
+    // Only sessions with a request still open are condensed (tokenizing is the
+    // costly part): a settled session's replies are already in the state.
+    let open = |id: &str| {
+        [LlmPass::Friction, LlmPass::Facets]
+            .iter()
+            .any(|p| !matches!(&state.requests[&key(*p, id)].status[..], "done" | "failed"))
+    };
+    let condensed: BTreeMap<String, Condensed> = sessions
+        .iter()
+        .filter(|(id, _)| open(id))
+        .map(|(id, s)| (id.clone(), condense(s, cfg.input_budget)))
+        .collect();
+    for (id, c) in &condensed {
+        state.full_tokens.insert(id.clone(), c.full_tokens as i64);
     }
     let client = cfg.client();
     let mut delay = cfg.poll_interval;
@@ -697,6 +707,21 @@ async fn create_batch(
     state.save(lake, date).await
 }
 
+/// The lines of a batch output or error file, as (custom id, line); lines that
+/// are not JSON or have no custom id are skipped.
+async fn result_lines(
+    client: &Client<OpenAIConfig>,
+    file_id: &str,
+    what: &'static str,
+) -> Result<Vec<(String, Value)>> {
+    let bytes = client.files().content(file_id).await.map_err(api(what))?;
+    Ok(String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|v| Some((v["custom_id"].as_str()?.to_string(), v)))
+        .collect())
+}
+
 async fn poll(
     client: &Client<OpenAIConfig>,
     state: &mut State,
@@ -728,21 +753,7 @@ async fn poll(
         }
         let mut seen: BTreeMap<String, Answer> = BTreeMap::new();
         if let Some(f) = &b.output_file_id {
-            let bytes = client
-                .files()
-                .content(f)
-                .await
-                .map_err(api("download batch output"))?;
-            for line in String::from_utf8_lossy(&bytes)
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-            {
-                let Ok(v) = serde_json::from_str::<Value>(line) else {
-                    continue;
-                };
-                let Some(cid) = v["custom_id"].as_str() else {
-                    continue;
-                };
+            for (cid, v) in result_lines(client, f, "download batch output").await? {
                 let resp = &v["response"];
                 let outcome = if resp["status_code"].as_i64() == Some(200) {
                     completion(&resp["body"], 0)
@@ -756,25 +767,11 @@ async fn poll(
                         ),
                     ))
                 };
-                seen.insert(cid.to_string(), outcome);
+                seen.insert(cid, outcome);
             }
         }
         if let Some(f) = &b.error_file_id {
-            let bytes = client
-                .files()
-                .content(f)
-                .await
-                .map_err(api("download batch errors"))?;
-            for line in String::from_utf8_lossy(&bytes)
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-            {
-                let Ok(v) = serde_json::from_str::<Value>(line) else {
-                    continue;
-                };
-                let Some(cid) = v["custom_id"].as_str() else {
-                    continue;
-                };
+            for (cid, v) in result_lines(client, f, "download batch errors").await? {
                 let msg = v["error"]["message"]
                     .as_str()
                     .or(v["response"]["body"]["error"]["message"].as_str())
@@ -784,7 +781,7 @@ async fn poll(
                     .as_i64()
                     .map(|c| format!("HTTP {c}: "))
                     .unwrap_or_default();
-                seen.entry(cid.to_string())
+                seen.entry(cid)
                     .or_insert(Err(("error".into(), format!("{code}{msg}"))));
             }
         }

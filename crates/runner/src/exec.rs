@@ -403,10 +403,7 @@ async fn execute(
             note: format!("off: {w} = false"),
         });
     }
-    let int = |k: &str, d: i64| match params.get(k) {
-        Some(Param::Int(i)) => *i,
-        _ => d,
-    };
+    let int = |k: &str, d: i64| int_param(params, k, d);
     let work = async {
         match &stage.kind {
             StageKind::Sql { file, output } => {
@@ -507,10 +504,7 @@ async fn execute(
             }
             StageKind::Tickets { .. } => {
                 let sink = ticket_sink(params)?;
-                let fade_days = match params.get("fade_days") {
-                    Some(Param::Int(d)) => *d,
-                    _ => FileOptions::default().fade_days,
-                };
+                let fade_days = int("fade_days", FileOptions::default().fade_days);
                 let opts = FileOptions {
                     fade_days,
                     dry_run: false,
@@ -532,14 +526,19 @@ async fn execute(
     }
 }
 
+/// An integer parameter, or `default` when it is absent or not an integer.
+fn int_param(params: &BTreeMap<String, Param>, name: &str, default: i64) -> i64 {
+    match params.get(name) {
+        Some(Param::Int(i)) => *i,
+        _ => default,
+    }
+}
+
 /// The LLM judge's configuration: `OPENAI_API_KEY`, `OPENAI_BASE_URL` and the
 /// `llm_*` parameters (model, mode, wait, budget, attempts, poll interval).
 fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig> {
     let text = |k: &str, d: &str| params.get(k).map_or(d.to_string(), |v| v.to_string());
-    let int = |k: &str, d: i64| match params.get(k) {
-        Some(Param::Int(i)) => *i,
-        _ => d,
-    };
+    let int = |k: &str, d: i64| int_param(params, k, d);
     let mode = match text("llm_mode", "batch").as_str() {
         "batch" => signals_llm::Mode::Batch,
         "sync" => signals_llm::Mode::Sync,

@@ -213,16 +213,12 @@ impl Sink {
                 token,
                 http,
             } => {
-                let call =
-                    |method: reqwest::Method, path: String, body: Value, what: &'static str| {
-                        let req = http
-                            .request(method, format!("{api}/repos/{repo}{path}"))
-                            .bearer_auth(token)
-                            .header("Accept", "application/vnd.github+json")
-                            .header("X-GitHub-Api-Version", "2022-11-28")
-                            .json(&body);
-                        send_json("github", what, req)
-                    };
+                let call = |method: reqwest::Method,
+                            path: String,
+                            body: Value,
+                            what: &'static str| async move {
+                    github_call(http, (api, repo, token), method, &path, body, what).await
+                };
                 match (&ledger.remote_id, ticket.action.as_str()) {
                     (None, _) => {
                         let labels = json!([
@@ -279,22 +275,7 @@ impl Sink {
                 http,
             } => {
                 let gql = |query: &'static str, variables: Value, what: &'static str| {
-                    let req = http
-                        .post(api.as_str())
-                        .header("Authorization", api_key.as_str())
-                        .json(&json!({"query": query, "variables": variables}));
-                    async move {
-                        let r = send_json("linear", what, req).await?;
-                        if let Some(errors) = r.get("errors") {
-                            return Err(Error::Sink {
-                                sink: "linear".into(),
-                                what: what.into(),
-                                reason: errors.to_string(),
-                                retryable: false,
-                            });
-                        }
-                        Ok(r)
-                    }
+                    linear_call(http, (api, api_key), query, variables, what)
                 };
                 match &ledger.remote_id {
                     None => {
@@ -380,13 +361,17 @@ impl Sink {
                 let Some(n) = &ledger.remote_id else {
                     return Ok(false);
                 };
-                let req = http
-                    .post(format!("{api}/repos/{repo}/issues/{n}/comments"))
-                    .bearer_auth(token)
-                    .header("Accept", "application/vnd.github+json")
-                    .header("X-GitHub-Api-Version", "2022-11-28")
-                    .json(&json!({"body": text}));
-                send_json("github", "comment", req).await?;
+                let path = format!("/issues/{n}/comments");
+                let body = json!({"body": text});
+                github_call(
+                    http,
+                    (api, repo, token),
+                    reqwest::Method::POST,
+                    &path,
+                    body,
+                    "comment",
+                )
+                .await?;
             }
             Sink::Linear {
                 api,
@@ -397,24 +382,61 @@ impl Sink {
                 let Some(id) = &ledger.remote_id else {
                     return Ok(false);
                 };
-                let req = http.post(api.as_str()).header("Authorization", api_key.as_str()).json(&json!({
-                    "query": "mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success } }",
-                    "variables": {"input": {"issueId": id, "body": text}},
-                }));
-                let r = send_json("linear", "commentCreate", req).await?;
-                if let Some(errors) = r.get("errors") {
-                    return Err(Error::Sink {
-                        sink: "linear".into(),
-                        what: "commentCreate".into(),
-                        reason: errors.to_string(),
-                        retryable: false,
-                    });
-                }
+                linear_call(
+                    http,
+                    (api, api_key),
+                    "mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success } }",
+                    json!({"input": {"issueId": id, "body": text}}),
+                    "commentCreate",
+                )
+                .await?;
             }
         }
         ledger.save(lake, &ticket.ticket_id).await?;
         Ok(true)
     }
+}
+
+/// A GitHub REST call on `repo`'s path (`/issues/7/comments`) with its JSON answer.
+async fn github_call(
+    http: &reqwest::Client,
+    (api, repo, token): (&str, &str, &str),
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+    what: &str,
+) -> Result<Value> {
+    let req = http
+        .request(method, format!("{api}/repos/{repo}{path}"))
+        .bearer_auth(token)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", "2022-11-28")
+        .json(&body);
+    send_json("github", what, req).await
+}
+
+/// A Linear GraphQL call; GraphQL `errors` in the answer fail it.
+async fn linear_call(
+    http: &reqwest::Client,
+    (api, key): (&str, &str),
+    query: &str,
+    variables: Value,
+    what: &str,
+) -> Result<Value> {
+    let req = http
+        .post(api)
+        .header("Authorization", key)
+        .json(&json!({"query": query, "variables": variables}));
+    let r = send_json("linear", what, req).await?;
+    if let Some(errors) = r.get("errors") {
+        return Err(Error::Sink {
+            sink: "linear".into(),
+            what: what.into(),
+            reason: errors.to_string(),
+            retryable: false,
+        });
+    }
+    Ok(r)
 }
 
 fn bad_answer(sink: &str, what: &str, r: &Value) -> Error {

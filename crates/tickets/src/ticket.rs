@@ -81,14 +81,7 @@ pub fn fingerprint(friction_type: &str, slice_kind: &str, slice_value: &str) -> 
 
 /// Column `name` of `batch` as strings (nulls as `None`).
 pub(crate) fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
-    let col = column(batch, name, &DataType::Utf8)?;
-    let a = col
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .expect("cast to Utf8");
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect())
+    Ok(signals_lake::string_column(batch, name)?)
 }
 
 /// Column `name` of `batch` as integers.

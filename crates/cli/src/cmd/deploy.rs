@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use arrow::array::{Array, RecordBatch, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::DataType;
+use arrow::array::RecordBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 use signals_deploy::{Deployment, REMEASURE_SQL, RemeasureParams};
 use signals_lake::parse_date;
@@ -129,19 +127,9 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn col(b: &RecordBatch, name: &str) -> anyhow::Result<Vec<String>> {
-    let c = b
-        .column_by_name(name)
-        .with_context(|| format!("no column {name}"))?;
-    let c = cast(c, &DataType::Utf8)?;
-    let a = c.as_any().downcast_ref::<StringArray>().expect("Utf8");
-    Ok((0..a.len())
-        .map(|i| {
-            if a.is_valid(i) {
-                a.value(i).to_string()
-            } else {
-                String::new()
-            }
-        })
+    Ok(signals_lake::string_column(b, name)?
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect())
 }
 
