@@ -8,8 +8,8 @@
 -- $min_rate        share of analysed sessions affected today, at least (default 0.05)
 -- $max_p           one-sided p-value of the two-proportion z-test, below (default 0.05)
 --
--- Slices: `all`, `agent_version`, `model`, `language`, `intent` (a session with two
--- languages counts in both). The test: pooled two-proportion z-test of today's rate
+-- Slices: `all`, `agent_version`, `model`, `language`, `intent`, and each accepted
+-- discovered facet (a session with two languages counts in both). The test: pooled two-proportion z-test of today's rate
 -- x1/n1 against the baseline's x0/n0,
 --   p = (x1 + x0) / (n1 + n0),  z = (x1/n1 - x0/n0) / sqrt(p (1 - p) (1/n1 + 1/n0)),
 -- one-sided p-value = 1 - Phi(z), Phi by Abramowitz & Stegun 26.2.17 (error < 1e-7).
@@ -37,7 +37,10 @@ slices AS (
     SELECT DISTINCT w.date, w.session_id, w.days_ago, f.facet, f.value
     FROM windowed w
     JOIN session_facets f ON f.date = w.date AND f.session_id = w.session_id
+    -- Core slices, and every facet added later (accepted discovered facets).
     WHERE f.facet IN ('language', 'intent')
+       OR f.facet NOT IN ('framework', 'outcome', 'summary', 'step_count',
+                          'tool_confirmed', 'tool_rejected', 'tool_cancelled')
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),

@@ -51,6 +51,8 @@ enum Command {
     Batches(cmd::batches::Args),
     /// Write the daily report: one self-contained HTML page with SVG charts.
     Report(cmd::report::Args),
+    /// Facets proposed by facet discovery: list, accept, reject.
+    Facets(cmd::facets::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -84,6 +86,7 @@ fn main() -> std::process::ExitCode {
             Command::Compare(a) => cmd::deploy::compare(&cli.lake, a).await,
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
+            Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
         }
     });
     match result {

@@ -68,6 +68,19 @@ pub struct PlantedChange {
     pub factor: f64,
 }
 
+/// A planted theme that no core facet describes: a share of sessions are about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedTheme {
+    /// Theme: `ci_pipeline` (sessions configuring CI pipelines: GitHub Actions,
+    /// GitLab CI, Jenkins, CircleCI files and commands, across intents).
+    pub name: String,
+    /// Share of sessions (0..1).
+    pub share: f64,
+}
+
+/// Themes `PlantedTheme::name` can be.
+pub const THEMES: [&str; 1] = ["ci_pipeline"];
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenConfig {
@@ -85,6 +98,8 @@ pub struct GenConfig {
     pub change: Option<PlantedChange>,
     /// Where the labels go (default: `out/labels.jsonl`).
     pub labels: Option<PathBuf>,
+    /// A planted theme (none by default; sessions without it are unchanged).
+    pub theme: Option<PlantedTheme>,
 }
 
 impl GenConfig {
@@ -103,6 +118,7 @@ impl GenConfig {
                 factor: 0.4,
             }),
             labels: None,
+            theme: None,
         }
     }
 }
@@ -128,6 +144,16 @@ pub struct GenReport {
 pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
     if cfg.days == 0 {
         return Err(Error::Config("--days must be at least 1".into()));
+    }
+    if let Some(t) = &cfg.theme
+        && (!THEMES.contains(&t.name.as_str()) || !(0.0..=1.0).contains(&t.share))
+    {
+        return Err(Error::Config(format!(
+            "theme {:?} with share {}: themes are {} and the share is 0..1",
+            t.name,
+            t.share,
+            THEMES.join(", ")
+        )));
     }
     if let Some(c) = &cfg.change
         && !FRICTION_TYPES.contains(&c.friction.as_str())
@@ -174,12 +200,16 @@ pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
                 })?;
                 out.write_all(b"\n").map_err(io(&path))?;
             }
-            let label = json!({
+            let mut label = json!({
                 "session_id": s.id,
                 "frictions": s.frictions,
                 "outcome": s.outcome,
                 "languages": [s.language],
             });
+            if let Some(t) = s.theme {
+                // An extra key (the spec's label readers ignore unknown keys).
+                label["theme"] = json!(t);
+            }
             serde_json::to_writer(&mut labels, &label).map_err(|e| Error::Io {
                 path: labels_path.display().to_string(),
                 source: e.into(),
@@ -209,6 +239,7 @@ struct Session {
     outcome: &'static str,
     language: &'static str,
     steps: u32,
+    theme: Option<&'static str>,
 }
 
 /// Builds one session's events with increasing seq and time.
@@ -270,6 +301,8 @@ struct Topic {
     obj: &'static str,
     stem: &'static str,
     goal: usize,
+    /// The planted CI theme's variant, for a themed session.
+    ci: Option<&'static CiVariant>,
 }
 
 impl Topic {
@@ -280,6 +313,11 @@ impl Topic {
     }
 
     fn path(&self, rng: &mut ChaCha8Rng) -> String {
+        if let Some(ci) = self.ci
+            && rng.random_bool(0.35)
+        {
+            return pick(rng, ci.paths).to_string();
+        }
         let dir = self.lang.dirs.choose(rng).copied().unwrap_or("src");
         let stem = if rng.random_bool(0.6) {
             self.stem
@@ -328,12 +366,11 @@ fn work(b: &mut Builder<'_>, topic: &Topic, steps: u32) {
                 ]
                 .choose(b.rng)
                 .unwrap_or(&"ok");
-                b.tool(
-                    "run_command",
-                    json!({"command": topic.lang.test_cmd}),
-                    "ok",
-                    out,
-                )
+                let cmd = match topic.ci {
+                    Some(ci) if !ci.command.is_empty() && b.rng.random_bool(0.5) => ci.command,
+                    _ => topic.lang.test_cmd,
+                };
+                b.tool("run_command", json!({"command": cmd}), "ok", out)
             }
             _ => {
                 // Manifests name the frameworks in use, as real ones do.
@@ -393,11 +430,18 @@ fn make_session(
     let id = format!("sess-{:016x}", rng.random::<u64>());
     let lang = LANGS.choose(rng).unwrap_or(&LANGS[0]);
     let intent = INTENTS.choose(rng).unwrap_or(&INTENTS[0]);
+    // Random draws for a theme only when one is planted: without it, a seed
+    // gives the same sessions as before themes existed.
+    let ci = match &cfg.theme {
+        Some(t) if rng.random_bool(t.share) => CI_VARIANTS.choose(rng),
+        _ => None,
+    };
     let topic = Topic {
         lang,
         obj: pick(rng, OBJECTS),
         stem: pick(rng, lang.stems),
         goal: rng.random_range(0..GOALS.len()),
+        ci,
     };
     // Versions roll out over the period; some users lag one version behind.
     let phase = ((u64::from(day) * VERSIONS.len() as u64) / u64::from(cfg.days)) as usize;
@@ -459,7 +503,9 @@ fn make_session(
     let chunks = order.len() as u32 + 1 + b.rng.random_range(0..3);
     let per_chunk = (target_steps / chunks).max(1);
 
-    let opener = if matches!(intent.id, "bug_fix") && b.rng.random_bool(0.3) {
+    let opener = if topic.ci.is_some() {
+        topic.fill(pick(b.rng, CI_TASKS))
+    } else if matches!(intent.id, "bug_fix") && b.rng.random_bool(0.3) {
         topic.fill(pick(b.rng, CALM_NEGATIVES))
     } else {
         topic.fill(pick(b.rng, intent.tasks))
@@ -518,6 +564,7 @@ fn make_session(
         outcome,
         language: lang.id,
         steps,
+        theme: topic.ci.map(|_| "ci_pipeline"),
     }
 }
 

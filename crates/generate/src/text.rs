@@ -559,3 +559,42 @@ pub const NEW_REQUEST: &[&str] = &[
     "one more thing: ",
     "new task: ",
 ];
+
+/// A variant of the planted `ci_pipeline` theme: the CI system's files and command.
+pub struct CiVariant {
+    /// Files a session about it reads and edits.
+    pub paths: &'static [&'static str],
+    /// A command that runs the pipeline locally ("" when there is none).
+    pub command: &'static str,
+}
+
+/// CI systems of the planted `ci_pipeline` theme.
+pub const CI_VARIANTS: &[CiVariant] = &[
+    CiVariant {
+        paths: &[".github/workflows/ci.yml", ".github/workflows/release.yml"],
+        command: "act -j test",
+    },
+    CiVariant {
+        paths: &[".gitlab-ci.yml"],
+        command: "gitlab-runner exec docker test",
+    },
+    CiVariant {
+        paths: &["Jenkinsfile"],
+        command: "",
+    },
+    CiVariant {
+        paths: &[".circleci/config.yml"],
+        command: "",
+    },
+];
+
+/// Requests of the planted `ci_pipeline` theme, across intents.
+pub const CI_TASKS: &[&str] = &[
+    "the ci pipeline takes forty minutes, cache the dependencies between jobs",
+    "our ci build fails on the {obj} tests only in the pipeline, not locally. fix it",
+    "add a job that runs the {obj} integration tests on every merge request",
+    "make the workflow run the {obj} checks on a matrix of versions",
+    "document how the release job publishes the {obj} artifacts",
+    "why does the {obj} job get skipped on tags? walk me through the conditions",
+    "set up the deploy stage so the {obj} ships after the tests pass",
+];

@@ -5,16 +5,19 @@
 //! `frictions` and `session_facets` tables; [`eval`] scores what is in the lake
 //! against a label file.
 
+pub mod discovered;
 pub mod eval;
 pub mod facets;
 pub mod friction;
 pub mod lexicon;
 pub mod run;
 pub mod session;
+pub mod summary;
 pub mod text;
 
 use std::fmt;
 
+pub use discovered::{FacetDef, ValueDef};
 pub use friction::FrictionParams;
 pub use session::{Event, Session};
 
@@ -214,6 +217,8 @@ pub trait Judge: Send + Sync {
 pub struct BuiltinJudge {
     /// Detector parameters.
     pub params: FrictionParams,
+    /// Accepted discovered facets, extracted from each session's summary.
+    pub discovered: Vec<FacetDef>,
 }
 
 impl Judge for BuiltinJudge {
@@ -231,14 +236,30 @@ impl Judge for BuiltinJudge {
     }
 
     fn facets(&self, session: &Session) -> Vec<Facet> {
-        facets::facets(session, &facets::outcome(session))
+        let outcome = facets::outcome(session);
+        let mut out = facets::facets(session, &outcome);
+        // The summary names the session's friction types too (the friction pass
+        // runs side by side, so it is detected here once more: it is cheap).
+        let moments = friction::detect(session, &self.params, outcome.0 == "abandoned");
+        let text = summary::summary(session, &out, &moments);
+        for def in &self.discovered {
+            if let Some(v) = def.extract(&text) {
+                out.push(Facet::new(&def.name, &v, "discovered"));
+            }
+        }
+        out.push(Facet::new("summary", &text, "composed"));
+        out
     }
 }
 
-/// A judge by name.
-pub fn judge_by_name(name: &str, params: FrictionParams) -> Result<Box<dyn Judge>> {
+/// A judge by name, with the accepted discovered facets it extracts.
+pub fn judge_by_name(
+    name: &str,
+    params: FrictionParams,
+    discovered: Vec<FacetDef>,
+) -> Result<Box<dyn Judge>> {
     match name {
-        "builtin" => Ok(Box::new(BuiltinJudge { params })),
+        "builtin" => Ok(Box::new(BuiltinJudge { params, discovered })),
         other => Err(Error::UnknownJudge(other.into())),
     }
 }

@@ -87,6 +87,7 @@ fn type_name(t: &DataType) -> &'static str {
         DataType::Float64 => "float64",
         DataType::Boolean => "bool",
         DataType::Timestamp(_, _) => "timestamp (µs, UTC)",
+        DataType::List(f) if f.data_type() == &DataType::Utf8 => "list<string>",
         _ => "other",
     }
 }
@@ -98,6 +99,11 @@ fn col(name: &'static str, data_type: DataType, nullable: bool, doc: &'static st
         nullable,
         doc,
     }
+}
+
+/// A list of strings (items nullable, as Arrow's default list field).
+pub fn string_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
 /// The timestamp type used by every table: microseconds, UTC.
@@ -797,6 +803,96 @@ pub fn session_facets() -> TableDef {
     }
 }
 
+/// `facet_proposals`: new facet dimensions proposed by the `facet_discovery` stage.
+pub fn facet_proposals() -> TableDef {
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    let list = |n, d| col(n, string_list_type(), false, d);
+    let f = |n, d| col(n, DataType::Float64, true, d);
+    TableDef {
+        name: "facet_proposals",
+        doc: "One row per theme the `facet_discovery` stage found in the window's session summaries that no existing facet value or friction type picks out: a proposed new facet dimension. `signals facets list|accept|reject` decides on them (decisions live in the lake's `_facets/`); an accepted facet is extracted by the facet pass from then on.",
+        date_doc: "the discovery run's date (the window ends on it)",
+        columns: vec![
+            col(
+                "name",
+                DataType::Utf8,
+                false,
+                "proposed facet name, snake_case (offline: the theme's phrase; with `discovery_namer = \"openai\"`: the model's)",
+            ),
+            col(
+                "description",
+                DataType::Utf8,
+                false,
+                "what the facet would record, with the evidence (size, closest existing facet)",
+            ),
+            list(
+                "terms",
+                "the theme's phrase(s): a session whose summary has one has the facet",
+            ),
+            list("candidate_values", "proposed values of the facet"),
+            list(
+                "value_terms",
+                "for each candidate value, the summary phrase that selects it",
+            ),
+            int(
+                "cluster_size",
+                "window sessions with the theme (those the facet would apply to)",
+            ),
+            int(
+                "clustered",
+                "sessions in the clusters (HDBSCAN) the theme was found in",
+            ),
+            int(
+                "window_sessions",
+                "analysed sessions with a summary in the window (sampled to `discovery_max_sessions`)",
+            ),
+            col(
+                "share",
+                DataType::Float64,
+                false,
+                "cluster_size / window_sessions",
+            ),
+            col(
+                "closest_facet",
+                DataType::Utf8,
+                true,
+                "the existing `facet=value` (or `friction=type`) closest to the theme",
+            ),
+            f(
+                "closest_precision",
+                "share of the theme's sessions that have closest_facet",
+            ),
+            f(
+                "closest_recall",
+                "share of closest_facet's sessions that have the theme",
+            ),
+            list(
+                "example_summaries",
+                "up to 5 summaries of sessions in the theme (abstracted: no user text)",
+            ),
+            list("example_sessions", "their session ids"),
+            col(
+                "embedder",
+                DataType::Utf8,
+                false,
+                "`hashed-tfidf-<dims>` or `openai:<model>`",
+            ),
+            col(
+                "namer",
+                DataType::Utf8,
+                false,
+                "`terms` or `openai:<model>`",
+            ),
+            col(
+                "window_start",
+                DataType::Utf8,
+                false,
+                "first day of the window (YYYY-MM-DD)",
+            ),
+        ],
+    }
+}
+
 /// Views every lake session defines over the tables: (name, `CREATE VIEW` SQL from
 /// `sql/views/`).
 pub const VIEWS: &[(&str, &str)] = &[
@@ -830,6 +926,7 @@ pub fn all_tables() -> Vec<TableDef> {
         ticket_resolutions(),
         deployments(),
         friction_before_after(),
+        facet_proposals(),
     ]
 }
 

@@ -7,6 +7,7 @@
 //! citations are guarded against quotes and identifiers ([`reply`]).
 
 pub mod condense;
+pub mod discovery;
 pub mod lifecycle;
 pub mod reply;
 pub mod request;

@@ -28,7 +28,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use signals_judge::run::{Selection, for_each_session};
-use signals_judge::{Facet, FrictionType, Moment, Session, Severity};
+use signals_judge::{Facet, FacetDef, FrictionType, Moment, Session, Severity};
 use signals_lake::{Lake, schema};
 
 use crate::condense::{Condensed, condense};
@@ -82,6 +82,8 @@ pub struct LlmConfig {
     pub output_usd_per_mtok: f64,
     /// Retries of 429 and 5xx per HTTP call (Retry-After is honoured).
     pub http_retries: usize,
+    /// Accepted discovered facets the facet pass asks for too.
+    pub discovered: Vec<FacetDef>,
 }
 
 impl std::fmt::Debug for LlmConfig {
@@ -124,10 +126,11 @@ impl LlmConfig {
             input_usd_per_mtok: 0.25 * half,
             output_usd_per_mtok: 2.0 * half,
             http_retries: 4,
+            discovered: Vec::new(),
         })
     }
 
-    fn client(&self) -> Client<OpenAIConfig> {
+    pub(crate) fn client(&self) -> Client<OpenAIConfig> {
         let service = tower::ServiceBuilder::new()
             .layer(OpenAIRetryLayer::new(self.http_retries))
             .service(ReqwestService::default());
@@ -431,7 +434,7 @@ fn settle(req: &mut Req, pass: LlmPass, c: &Condensed, outcome: Answer, cfg: &Ll
                 LlmPass::Friction => {
                     reply::friction(&content, c).map(|(ms, n)| (moments_json(&ms), n))
                 }
-                LlmPass::Facets => reply::facets(&content, c)
+                LlmPass::Facets => reply::facets(&content, c, &cfg.discovered)
                     .map(|(fs, summary, rw)| (facets_json(&fs, &summary), u64::from(rw))),
             };
             match parsed {
@@ -514,7 +517,13 @@ fn request_body(
     let c = condensed.get(session)?;
     Some((
         pass,
-        body(&cfg.model, pass, c, max_completion_tokens(pass, c)),
+        body(
+            &cfg.model,
+            pass,
+            c,
+            max_completion_tokens(pass, c),
+            &cfg.discovered,
+        ),
     ))
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use signals_judge::{Facet, FrictionType, Moment, Severity};
+use signals_judge::{Facet, FacetDef, FrictionType, Moment, Severity};
 
 use crate::condense::Condensed;
 use crate::request::{INTENTS, SEVERITIES};
@@ -179,13 +179,15 @@ pub fn friction(content: &str, c: &Condensed) -> Result<(Vec<Moment>, u64), Reje
 
 /// The facets of a reply (source `llm`), its summary (rewritten to a generic one
 /// when it quotes), and whether the summary was rewritten.
-pub fn facets(content: &str, c: &Condensed) -> Result<(Vec<Facet>, String, bool), Rejected> {
+pub fn facets(
+    content: &str,
+    c: &Condensed,
+    discovered: &[FacetDef],
+) -> Result<(Vec<Facet>, String, bool), Rejected> {
     let o = object(content)?;
-    only_keys(
-        &o,
-        &["languages", "frameworks", "intent", "outcome", "summary"],
-        "reply",
-    )?;
+    let mut keys = vec!["languages", "frameworks", "intent", "outcome", "summary"];
+    keys.extend(discovered.iter().map(|d| d.name.as_str()));
+    only_keys(&o, &keys, "reply")?;
     let list = |k: &str| -> Result<Vec<String>, Rejected> {
         o[k].as_array()
             .ok_or_else(|| Rejected::Schema(format!("{k} is not an array")))?
@@ -228,6 +230,16 @@ pub fn facets(content: &str, c: &Condensed) -> Result<(Vec<Facet>, String, bool)
     }
     out.push(Facet::new("intent", intent, "llm"));
     out.push(Facet::new("outcome", outcome, "llm"));
+    for d in discovered {
+        let v = o
+            .get(&d.name)
+            .and_then(Value::as_str)
+            .filter(|v| d.choices().iter().any(|x| x == v))
+            .ok_or_else(|| Rejected::Schema(format!("{} is not one of its values", d.name)))?;
+        if v != "none" {
+            out.push(Facet::new(&d.name, v, "llm"));
+        }
+    }
     let summary = o["summary"]
         .as_str()
         .ok_or_else(|| Rejected::Schema("summary is not a string".into()))?
@@ -307,7 +319,8 @@ mod tests {
         assert!(matches!(
             facets(
                 r#"{"languages": [], "frameworks": [], "intent": "world_domination", "outcome": "completed", "summary": "s"}"#,
-                &c
+                &c,
+                &[]
             ),
             Err(Rejected::Schema(_))
         ));
@@ -319,6 +332,7 @@ mod tests {
         let (fs, summary, rewritten) = facets(
             r#"{"languages": ["Rust", "rust", "see /etc/passwd"], "frameworks": ["axum"], "intent": "bug_fix", "outcome": "completed", "summary": "a login bug was fixed after two attempts"}"#,
             &c,
+            &[],
         )
         .unwrap();
         let got: Vec<(String, String)> = fs
@@ -342,12 +356,65 @@ mod tests {
         let (_, summary, rewritten) = facets(
             r#"{"languages": [], "frameworks": [], "intent": "feature", "outcome": "abandoned", "summary": "fix LoginPage now"}"#,
             &c,
+            &[],
         )
         .unwrap();
         assert_eq!(
             (summary.as_str(), rewritten),
             ("a feature session that was abandoned", true)
         );
+    }
+
+    #[test]
+    fn an_accepted_facet_is_asked_for_and_read_back() {
+        let def = FacetDef {
+            name: "ci_pipeline".into(),
+            description: "Which CI system the session configured.".into(),
+            terms: vec!["ci pipeline".into()],
+            values: vec![signals_judge::ValueDef {
+                value: "github_actions".into(),
+                terms: vec!["github actions".into()],
+            }],
+        };
+        let defs = [def];
+        let schema = crate::request::facets_schema(&defs);
+        assert_eq!(
+            schema["properties"]["ci_pipeline"]["enum"],
+            serde_json::json!(["github_actions", "other", "none"])
+        );
+        assert!(
+            schema["required"]
+                .as_array()
+                .unwrap()
+                .contains(&"ci_pipeline".into())
+        );
+        assert!(crate::request::facets_prompt(&defs).contains("- ci_pipeline: Which CI system"));
+        let c = ctx();
+        let base = r#""languages": [], "frameworks": [], "intent": "ops_config", "outcome": "completed", "summary": "s""#;
+        let (fs, _, _) = facets(
+            &format!("{{{base}, \"ci_pipeline\": \"github_actions\"}}"),
+            &c,
+            &defs,
+        )
+        .unwrap();
+        assert!(fs.contains(&Facet::new("ci_pipeline", "github_actions", "llm")));
+        let (fs, _, _) =
+            facets(&format!("{{{base}, \"ci_pipeline\": \"none\"}}"), &c, &defs).unwrap();
+        assert!(!fs.iter().any(|f| f.facet == "ci_pipeline"));
+        for bad in [
+            format!("{{{base}, \"ci_pipeline\": \"travis\"}}"),
+            format!("{{{base}}}"),
+        ] {
+            assert!(
+                matches!(facets(&bad, &c, &defs), Err(Rejected::Schema(_))),
+                "{bad}"
+            );
+        }
+        // Without the accepted facet, the field is not allowed.
+        assert!(matches!(
+            facets(&format!("{{{base}, \"ci_pipeline\": \"none\"}}"), &c, &[]),
+            Err(Rejected::Schema(_))
+        ));
     }
 
     #[test]
@@ -379,6 +446,7 @@ mod tests {
                 ..Condensed::default()
             },
             100,
+            &[],
         );
         assert_eq!(body["messages"][0]["role"], "system");
         assert!(

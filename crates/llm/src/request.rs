@@ -3,7 +3,7 @@
 //! budget sized to the session.
 
 use serde_json::{Value, json};
-use signals_judge::FrictionType;
+use signals_judge::{FacetDef, FrictionType};
 
 use crate::condense::{Condensed, count_tokens};
 
@@ -91,9 +91,10 @@ pub fn friction_schema() -> Value {
     })
 }
 
-/// The strict JSON schema of the facet reply.
-pub fn facets_schema() -> Value {
-    json!({
+/// The strict JSON schema of the facet reply: the core facets, the summary, and
+/// one enum field per accepted discovered facet (its values, `other`, `none`).
+pub fn facets_schema(discovered: &[FacetDef]) -> Value {
+    let mut schema = json!({
         "type": "object",
         "additionalProperties": false,
         "required": ["languages", "frameworks", "intent", "outcome", "summary"],
@@ -104,7 +105,36 @@ pub fn facets_schema() -> Value {
             "outcome": {"type": "string", "enum": ["completed", "abandoned"]},
             "summary": {"type": "string"}
         }
-    })
+    });
+    for d in discovered {
+        schema["required"]
+            .as_array_mut()
+            .expect("array")
+            .push(json!(d.name));
+        schema["properties"][&d.name] = json!({
+            "type": "string",
+            "enum": d.choices(),
+            "description": d.description,
+        });
+    }
+    schema
+}
+
+/// The facet prompt: the versioned file, plus a line per accepted discovered facet.
+pub fn facets_prompt(discovered: &[FacetDef]) -> String {
+    let mut p = FACETS_PROMPT.to_string();
+    if !discovered.is_empty() {
+        p.push_str("\nAlso give these facets, each one of its listed values (\"other\" when the session has the theme but none of the values, \"none\" when it does not have the theme):\n");
+        for d in discovered {
+            p.push_str(&format!(
+                "- {}: {} Values: {}.\n",
+                d.name,
+                d.description.trim(),
+                d.choices().join(", ")
+            ));
+        }
+    }
+    p
 }
 
 /// Completion tokens for a pass over a session: room for a moment per user turn
@@ -118,16 +148,22 @@ pub fn max_completion_tokens(pass: LlmPass, c: &Condensed) -> u32 {
 
 /// The Chat Completions body for `pass` over a condensed session. The session goes
 /// in as a JSON string (data), after the system prompt.
-pub fn body(model: &str, pass: LlmPass, c: &Condensed, max_tokens: u32) -> Value {
-    let schema = match pass {
-        LlmPass::Friction => friction_schema(),
-        LlmPass::Facets => facets_schema(),
+pub fn body(
+    model: &str,
+    pass: LlmPass,
+    c: &Condensed,
+    max_tokens: u32,
+    discovered: &[FacetDef],
+) -> Value {
+    let (schema, prompt) = match pass {
+        LlmPass::Friction => (friction_schema(), pass.prompt().to_string()),
+        LlmPass::Facets => (facets_schema(discovered), facets_prompt(discovered)),
     };
     let data = json!({"session": c.text}).to_string();
     json!({
         "model": model,
         "messages": [
-            {"role": "system", "content": pass.prompt()},
+            {"role": "system", "content": prompt},
             {"role": "user", "content": data}
         ],
         "response_format": {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use futures::StreamExt;
 use signals_deploy::RemeasureParams;
 use signals_judge::run::{Selection, run_pass};
@@ -73,6 +73,11 @@ enum Outcome {
     Done {
         rows: u64,
     },
+    /// Done, with a line on what it found.
+    Noted {
+        rows: u64,
+        note: String,
+    },
     /// Switched off by its `when` parameter.
     Off {
         note: String,
@@ -110,7 +115,7 @@ pub async fn run(
         if j == "openai" {
             llm_config(&params)?;
         } else {
-            judge_by_name(j, FrictionParams::default())?;
+            judge_by_name(j, FrictionParams::default(), Vec::new())?;
         }
     }
     // A misconfigured ticket sink (unknown, no token) fails before anything runs.
@@ -121,6 +126,16 @@ pub async fn run(
         )
     }) {
         ticket_sink(&params)?;
+    }
+    if pipeline
+        .stages
+        .iter()
+        .any(|s| matches!(s.kind, StageKind::Discover { .. }))
+    {
+        let dp = discovery_params(&params)?;
+        if matches!(dp.embedder, signals_discover::Embedder::OpenAi { .. }) || dp.llm_namer {
+            llm_config(&params)?;
+        }
     }
     let ctx = lake.session_context().await?;
     pipeline.validate(&ctx).await?;
@@ -341,6 +356,11 @@ async fn run_locked(
                 st.status = StageStatus::Succeeded;
                 st.rows = Some(rows);
             }
+            Ok(Outcome::Noted { rows, note }) => {
+                st.status = StageStatus::Succeeded;
+                st.rows = Some(rows);
+                st.note = Some(note);
+            }
             Ok(Outcome::Off { note }) => {
                 st.status = StageStatus::Succeeded;
                 st.rows = None;
@@ -401,6 +421,16 @@ async fn execute(
     {
         return Ok(Outcome::Off {
             note: format!("off: {w} = false"),
+        });
+    }
+    if !stage.weekdays.is_empty() && !stage.weekdays.contains(&date.weekday()) {
+        let days: Vec<String> = stage
+            .weekdays
+            .iter()
+            .map(|d| d.to_string().to_lowercase())
+            .collect();
+        return Ok(Outcome::Off {
+            note: format!("not due: runs on {}", days.join(", ")),
         });
     }
     let int = |k: &str, d: i64| int_param(params, k, d);
@@ -469,9 +499,15 @@ async fn execute(
                 let name = params
                     .get("judge")
                     .map_or("builtin".to_string(), |j| j.to_string());
+                // Accepted discovered facets are extracted from then on.
+                let discovered = match pass {
+                    signals_judge::run::Pass::Facets => signals_discover::accepted(lake).await?,
+                    signals_judge::run::Pass::Friction => Vec::new(),
+                };
                 if name == "openai" {
                     let mut cfg = llm_config(params)?;
                     cfg.wait |= wait;
+                    cfg.discovered = discovered;
                     let llm_pass = match pass {
                         signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
                         signals_judge::run::Pass::Facets => signals_llm::LlmPass::Facets,
@@ -489,7 +525,7 @@ async fn execute(
                         signals_llm::Progress::Waiting { note } => Ok(Outcome::Waiting { note }),
                     };
                 }
-                let judge = judge_by_name(&name, fp)?;
+                let judge = judge_by_name(&name, fp, discovered)?;
                 let ctx = lake.session_context().await?;
                 let r = run_pass(
                     lake,
@@ -511,6 +547,25 @@ async fn execute(
                 };
                 let r = file_tickets(lake, date, &sink, &opts).await?;
                 Ok(Outcome::Done { rows: r.tickets })
+            }
+            StageKind::Discover { file } => {
+                let text = p.read_sql(file)?;
+                let dp = discovery_params(params)?;
+                let judge_is_llm = params
+                    .get("judge")
+                    .is_some_and(|j| j.to_string() == "openai");
+                let needs_llm = matches!(dp.embedder, signals_discover::Embedder::OpenAi { .. })
+                    || dp.llm_namer;
+                let cfg = if needs_llm || judge_is_llm {
+                    Some(llm_config(params)?)
+                } else {
+                    None
+                };
+                let r = signals_discover::discover(lake, &text, date, &dp, cfg.as_ref()).await?;
+                Ok(Outcome::Noted {
+                    rows: r.proposals.len() as u64,
+                    note: r.note(),
+                })
             }
             StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
         }
@@ -562,6 +617,52 @@ fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig
         .clamp(1, signals_llm::lifecycle::MAX_REQUESTS_PER_FILE as i64)
         as usize;
     Ok(cfg)
+}
+
+/// Facet discovery's parameters (`discovery_*`). The namer `auto` names themes
+/// with the LLM when the run's judge is the LLM judge.
+fn discovery_params(params: &BTreeMap<String, Param>) -> Result<signals_discover::DiscoveryParams> {
+    let d = signals_discover::DiscoveryParams::default();
+    let text = |k: &str, dflt: &str| params.get(k).map_or(dflt.to_string(), |v| v.to_string());
+    let float = |k: &str, dflt: f64| match params.get(k) {
+        Some(Param::Float(x)) => *x,
+        Some(Param::Int(i)) => *i as f64,
+        _ => dflt,
+    };
+    let embedder = match text("discovery_embedder", "hashed").as_str() {
+        "hashed" => signals_discover::Embedder::Hashed { dims: 512 },
+        "openai" => signals_discover::Embedder::OpenAi {
+            model: text("discovery_embedding_model", "text-embedding-3-small"),
+            batch: int_param(params, "discovery_embedding_batch", 256).clamp(1, 2048) as usize,
+        },
+        other => {
+            return Err(Error::Usage(format!(
+                "discovery_embedder = {other:?}: use \"hashed\" (offline) or \"openai\" (the embeddings endpoint)"
+            )));
+        }
+    };
+    let llm_namer = match text("discovery_namer", "auto").as_str() {
+        "auto" => text("judge", "builtin") == "openai",
+        "openai" => true,
+        "terms" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "discovery_namer = {other:?}: use \"auto\", \"terms\" or \"openai\""
+            )));
+        }
+    };
+    Ok(signals_discover::DiscoveryParams {
+        days: int_param(params, "discovery_days", d.days).max(1),
+        min_sessions: int_param(params, "discovery_min_sessions", d.min_sessions as i64).max(2)
+            as usize,
+        min_share: float("discovery_min_share", d.min_share),
+        max_share: float("discovery_max_share", d.max_share),
+        max_sessions: int_param(params, "discovery_max_sessions", d.max_sessions as i64).max(10)
+            as usize,
+        max_overlap: float("discovery_max_overlap", d.max_overlap),
+        embedder,
+        llm_namer,
+    })
 }
 
 /// The ticket sink the run's parameters name (`ticket_sink`, default `markdown`;

@@ -77,6 +77,9 @@ pub enum Error {
     /// Re-measurement failed.
     #[error(transparent)]
     Deploy(#[from] signals_deploy::Error),
+    /// Facet discovery failed.
+    #[error(transparent)]
+    Discover(#[from] signals_discover::Error),
     /// DataFusion failure.
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -114,6 +117,7 @@ impl Error {
             Error::Judge(signals_judge::Error::UnknownJudge(_)) => ErrorClass::User,
             Error::Tickets(e) => e.class(),
             Error::Deploy(e) => e.class(),
+            Error::Discover(e) => e.class(),
             Error::Llm(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,
             Error::Judge(_) | Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use chrono::Weekday;
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use regex::Regex;
@@ -30,6 +31,10 @@ const EMBEDDED_SQL: &[(&str, &str)] = &[
     (
         "stages/remeasure.sql",
         include_str!("../../../sql/stages/remeasure.sql"),
+    ),
+    (
+        "stages/discovery.sql",
+        include_str!("../../../sql/stages/discovery.sql"),
     ),
 ];
 
@@ -126,6 +131,13 @@ pub enum StageKind {
         /// Lake table written.
         output: String,
     },
+    /// Facet discovery over the window ending on the date (its input query is a
+    /// `sql/` file): themes of the session summaries that no existing facet
+    /// picks out, into `facet_proposals`.
+    Discover {
+        /// Path under `sql/` of the window query.
+        file: String,
+    },
     /// An external process, with the run's context in `SIGNALS_*` variables.
     Command {
         /// Program and arguments.
@@ -142,6 +154,7 @@ impl StageKind {
             StageKind::Tickets { .. } => "tickets",
             StageKind::Resolve { .. } => "resolve",
             StageKind::Remeasure { .. } => "remeasure",
+            StageKind::Discover { .. } => "discover",
             StageKind::Command { .. } => "command",
         }
     }
@@ -159,6 +172,7 @@ impl StageKind {
             } => Some("session_facets"),
             StageKind::Tickets { .. } => Some("tickets"),
             StageKind::Resolve { .. } => Some("ticket_resolutions"),
+            StageKind::Discover { .. } => Some("facet_proposals"),
             StageKind::Command { .. } => None,
         }
     }
@@ -182,6 +196,9 @@ pub struct Stage {
     /// A boolean parameter that switches the stage on; when it is false the stage
     /// succeeds without doing anything.
     pub when: Option<String>,
+    /// Days of the week the stage is due on (empty: every day); on other dates it
+    /// succeeds without doing anything.
+    pub weekdays: Vec<Weekday>,
 }
 
 /// Where a pipeline's SQL files come from.
@@ -249,6 +266,7 @@ struct StageFile {
     retries: Option<u32>,
     timeout_s: Option<u64>,
     when: Option<String>,
+    weekdays: Option<Vec<String>>,
     checkout: Option<String>,
     base: Option<String>,
     max_tickets: Option<usize>,
@@ -391,6 +409,12 @@ impl Pipeline {
                         .clone()
                         .unwrap_or_else(|| "friction_before_after".into()),
                 },
+                "discover" => StageKind::Discover {
+                    file: s
+                        .sql
+                        .clone()
+                        .unwrap_or_else(|| "stages/discovery.sql".into()),
+                },
                 "command" => {
                     let run = s.run.clone().unwrap_or_default();
                     if run.is_empty() {
@@ -402,11 +426,20 @@ impl Pipeline {
                 }
                 other => {
                     problems.push(at(format!(
-                        "unknown kind {other:?}; kinds: sql, judge, tickets, resolve, remeasure, command"
+                        "unknown kind {other:?}; kinds: sql, judge, tickets, resolve, remeasure, discover, command"
                     )));
                     continue;
                 }
             };
+            let mut weekdays = Vec::new();
+            for d in s.weekdays.iter().flatten() {
+                match d.parse::<Weekday>() {
+                    Ok(w) => weekdays.push(w),
+                    Err(_) => problems.push(at(format!(
+                        "`weekdays` has {d:?}; use mon, tue, wed, thu, fri, sat, sun"
+                    ))),
+                }
+            }
             stages.push(Stage {
                 name: s.name,
                 kind,
@@ -415,6 +448,7 @@ impl Pipeline {
                 retries: s.retries,
                 timeout: s.timeout_s.map(Duration::from_secs),
                 when: s.when,
+                weekdays,
             });
         }
         let names: BTreeSet<&str> = stages.iter().map(|s| s.name.as_str()).collect();
@@ -623,6 +657,10 @@ impl Pipeline {
                 StageKind::Tickets { input } => {
                     out.insert(input.clone());
                 }
+                StageKind::Discover { .. } => {
+                    out.insert("session_facets".to_string());
+                    out.insert("frictions".to_string());
+                }
                 StageKind::Resolve { .. } | StageKind::Command { .. } => {}
             }
         }
@@ -779,6 +817,13 @@ impl Pipeline {
                     needs_upstream("frictions", &mut problems);
                 }
                 StageKind::Resolve { .. } => needs_upstream("tickets", &mut problems),
+                StageKind::Discover { file } => {
+                    if let Err(Error::Invalid { problems: p, .. }) = self.read_sql(file) {
+                        problems.extend(p.into_iter().map(at));
+                    }
+                    needs_upstream("session_facets", &mut problems);
+                    needs_upstream("frictions", &mut problems);
+                }
                 StageKind::Command { .. } => {}
             }
         }

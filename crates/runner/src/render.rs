@@ -27,6 +27,9 @@ fn detail(kind: &StageKind) -> String {
             run.first().map_or("", String::as_str)
         ),
         StageKind::Remeasure { file, output } => format!("remeasure sql/{file} -> {output}"),
+        StageKind::Discover { file } => {
+            format!("discover: summaries of sql/{file} -> facet_proposals")
+        }
         StageKind::Command { run } => format!("command {}", run.join(" ")),
     }
 }
@@ -59,6 +62,16 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                     .as_ref()
                     .map(|w| format!("  [when {w}]"))
                     .unwrap_or_default();
+                let when = if s.weekdays.is_empty() {
+                    when
+                } else {
+                    let days: Vec<String> = s
+                        .weekdays
+                        .iter()
+                        .map(|d| d.to_string().to_lowercase())
+                        .collect();
+                    format!("{when}  [on {}]", days.join(", "))
+                };
                 out.push_str(&format!(
                     "{:<12} {}{after}{when}\n",
                     s.name,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use signals_generate::{GenConfig, PlantedChange, generate};
+use signals_generate::{GenConfig, PlantedChange, PlantedTheme, generate};
 
 /// Arguments of `signals generate`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +31,11 @@ pub struct Args {
     /// (default: rephrasing_cascade@1.6.0*0.4); `none` plants nothing.
     #[arg(long)]
     change: Option<String>,
+    /// A planted theme no core facet describes, as NAME[:SHARE] (default share
+    /// 0.15): `ci_pipeline` (sessions configuring CI pipelines). Facet discovery
+    /// should propose it.
+    #[arg(long)]
+    theme: Option<String>,
 }
 
 /// Run `signals generate`.
@@ -47,6 +52,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             Some(parse_change(&c)?)
         };
+    }
+    if let Some(t) = args.theme {
+        let (name, share) = t.split_once(':').unwrap_or((t.as_str(), "0.15"));
+        cfg.theme = Some(PlantedTheme {
+            name: name.into(),
+            share: share
+                .parse()
+                .with_context(|| format!("--theme {t:?}: share {share:?} is not a number"))?,
+        });
     }
     let r = generate(&cfg).context("generating sessions")?;
     println!(

@@ -72,7 +72,9 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         churn_window_s: args.churn_window,
         ..FrictionParams::default()
     };
-    let judge: Arc<dyn signals_judge::Judge> = Arc::from(judge_by_name(&args.judge, params)?);
+    let discovered = signals_discover::accepted(&lake).await?;
+    let judge: Arc<dyn signals_judge::Judge> =
+        Arc::from(judge_by_name(&args.judge, params, discovered)?);
     let requested = args.dates.resolve(&lake).await?;
     let have = lake.partitions("sessions").await?;
     let (dates, missing): (Vec<NaiveDate>, Vec<NaiveDate>) =

@@ -3,6 +3,7 @@
 pub mod batches;
 pub mod deploy;
 pub mod eval;
+pub mod facets;
 pub mod generate;
 pub mod ingest;
 pub mod judge;

@@ -47,6 +47,10 @@ struct St {
     /// Batch creations to answer with 400 although the batch was created.
     lose_create: u32,
     auth: Vec<String>,
+    /// Every embeddings body received.
+    embeddings: Vec<Value>,
+    /// Embeddings requests still to answer with 500.
+    embed_fail: u32,
 }
 
 /// A running fake OpenAI.
@@ -118,6 +122,14 @@ impl FakeOpenAi {
             .values()
             .map(|b| b["input_file_id"].as_str().unwrap().to_string())
             .collect()
+    }
+    /// Every embeddings request body received.
+    pub fn embeddings(&self) -> Vec<Value> {
+        self.st.lock().unwrap().embeddings.clone()
+    }
+    /// Answer the next `n` embeddings requests with 500.
+    pub fn fail_embeddings(&self, n: u32) {
+        self.st.lock().unwrap().embed_fail = n;
     }
     /// Answer the next `n` chat completions with 429 and `Retry-After: 0`.
     pub fn throttle(&self, n: u32) {
@@ -399,6 +411,48 @@ async fn handle(
                     json!({"error": {"message": "no such file", "type": "invalid_request_error", "param": null, "code": null}}),
                 ),
             }
+        }
+        ("POST", "/v1/embeddings") => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+            s.embeddings.push(v.clone());
+            if s.embed_fail > 0 {
+                s.embed_fail -= 1;
+                return reply(
+                    500,
+                    json!({"error": {"message": "The server had an error processing your request.", "type": "server_error", "param": null, "code": null}}),
+                );
+            }
+            // A bag-of-words vector per input: similar texts, similar vectors.
+            let inputs: Vec<String> = v["input"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x.as_str().unwrap_or("").to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let data: Vec<Value> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let mut e = vec![0f64; 64];
+                    for w in t
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                    {
+                        let h = w
+                            .bytes()
+                            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+                        e[(h % 64) as usize] += 1.0;
+                    }
+                    json!({"object": "embedding", "index": i, "embedding": e})
+                })
+                .collect();
+            let tokens: usize = inputs.iter().map(|t| t.split_whitespace().count()).sum();
+            reply(
+                200,
+                json!({"object": "list", "data": data, "model": v["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}),
+            )
         }
         ("POST", "/v1/chat/completions") => {
             if s.throttle > 0 {
