@@ -53,6 +53,9 @@ enum Command {
     Report(cmd::report::Args),
     /// Facets proposed by facet discovery: list, accept, reject.
     Facets(cmd::facets::Args),
+    /// Benchmark: a million sessions through ingest and the daily pipeline,
+    /// the SQL stages side by side with DuckDB, the LLM judge's cost model.
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -87,6 +90,7 @@ fn main() -> std::process::ExitCode {
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
+            Command::Bench(a) => cmd::bench::run_cmd(a).await,
         }
     });
     match result {

@@ -897,3 +897,109 @@ fn the_report_renders_in_headless_chromium() {
         "console errors:\n{log}"
     );
 }
+
+/// `signals bench` end to end on a small set: every stage of the pipeline is
+/// reported, the SQL stages give DuckDB and DataFusion the same rows, and the
+/// LLM cost model read sessions. Timings are printed, never checked.
+#[test]
+fn bench_reports_every_stage_and_both_engines_agree() {
+    let has_duckdb = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_duckdb {
+        assert!(
+            std::env::var_os("SIGNALS_REQUIRE_NOTEBOOKS").is_none(),
+            "python packages missing: pip install -r notebooks/requirements.txt"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bench = dir.path().join("bench");
+    let b = bench.display().to_string();
+    let python = if has_duckdb { "python3" } else { "" };
+    let out = ok(&signals(
+        "unused",
+        &[
+            "bench",
+            "--sessions",
+            "600",
+            "--days",
+            "8",
+            "--dir",
+            &b,
+            "--reps",
+            "1",
+            "--sql-dates",
+            "2",
+            "--llm-sample",
+            "50",
+            "--python",
+            python,
+        ],
+    ));
+    assert!(
+        out.contains("## Targets") && out.contains("ingest at >= 300k events/s"),
+        "{out}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bench.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["sessions"], 600);
+    assert_eq!(r["dates"], 8);
+    let stages: Vec<&str> = r["stages"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for s in [
+        "filter",
+        "friction",
+        "facets",
+        "patterns",
+        "tickets",
+        "resolve",
+        "remeasure",
+        "facet_discovery",
+    ] {
+        assert!(stages.contains(&s), "{stages:?}");
+    }
+    assert_eq!(r["stages"]["filter"]["rows"], r["analysed"]);
+    assert!(
+        r["ingest"]["peak_rss"].as_u64().unwrap() > 0,
+        "RSS was sampled"
+    );
+    for q in ["filter", "patterns", "remeasure", "scan"] {
+        let c = &r["sql"][q];
+        assert_eq!(c["rows"].as_array().unwrap().len(), 2, "{q}");
+        if has_duckdb {
+            assert_eq!(
+                c["rows"], c["duckdb_rows"],
+                "{q}: both engines give the same rows"
+            );
+        }
+    }
+    assert_eq!(r["llm"]["sessions"], 50);
+    assert!(r["llm"]["input_condensed"].as_f64().unwrap() > 1000.0);
+    // A second run reuses the generated sessions.
+    let again = signals(
+        "unused",
+        &[
+            "bench",
+            "--sessions",
+            "600",
+            "--days",
+            "8",
+            "--dir",
+            &b,
+            "--reps",
+            "1",
+            "--sql-dates",
+            "1",
+            "--llm-sample",
+            "10",
+            "--python",
+            "",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("reusing the sessions"));
+}

@@ -100,6 +100,9 @@ pub struct GenConfig {
     pub labels: Option<PathBuf>,
     /// A planted theme (none by default; sessions without it are unchanged).
     pub theme: Option<PlantedTheme>,
+    /// Share of long sessions (30-200 steps, long-tailed; the rest 3-25 steps).
+    /// 0.6 by default (about 100 events per session); 0.3 gives about 60.
+    pub long_share: f64,
 }
 
 impl GenConfig {
@@ -119,6 +122,7 @@ impl GenConfig {
             }),
             labels: None,
             theme: None,
+            long_share: 0.6,
         }
     }
 }
@@ -452,7 +456,7 @@ fn make_session(
     };
     let version = VERSIONS[vi.min(VERSIONS.len() - 1)];
 
-    let long = rng.random_bool(0.6);
+    let long = rng.random_bool(cfg.long_share.clamp(0.0, 1.0));
     let target_steps: u32 = if long {
         // Long-tailed: most 30-70, some up to 200.
         let x: f64 = rng.random::<f64>();

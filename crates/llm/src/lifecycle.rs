@@ -106,14 +106,24 @@ impl LlmConfig {
             .ok()
             .filter(|k| !k.is_empty())
             .ok_or_else(|| Error::Config("OPENAI_API_KEY is not set (the LLM judge needs it; --judge builtin needs none)".into()))?;
-        let api_base = std::env::var("OPENAI_BASE_URL")
+        let mut cfg = Self::offline(model, mode);
+        cfg.api_key = api_key;
+        if let Some(base) = std::env::var("OPENAI_BASE_URL")
             .ok()
             .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| "https://api.openai.com/v1".into());
+        {
+            cfg.api_base = base;
+        }
+        Ok(cfg)
+    }
+
+    /// The defaults without a key (for cost models and tests): the OpenAI URL,
+    /// gpt-5-mini's list prices, halved in batch mode.
+    pub fn offline(model: &str, mode: Mode) -> Self {
         let half = if mode == Mode::Batch { 0.5 } else { 1.0 };
-        Ok(Self {
-            api_base,
-            api_key,
+        Self {
+            api_base: "https://api.openai.com/v1".into(),
+            api_key: String::new(),
             model: model.into(),
             mode,
             input_budget: 12_000,
@@ -127,7 +137,7 @@ impl LlmConfig {
             output_usd_per_mtok: 2.0 * half,
             http_retries: 4,
             discovered: Vec::new(),
-        })
+        }
     }
 
     pub(crate) fn client(&self) -> Client<OpenAIConfig> {

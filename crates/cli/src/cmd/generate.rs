@@ -36,6 +36,10 @@ pub struct Args {
     /// should propose it.
     #[arg(long)]
     theme: Option<String>,
+    /// Share of long sessions (30-200 steps); the rest have 3-25. 0.6 gives
+    /// about 100 events per session, 0.3 about 60.
+    #[arg(long, default_value_t = 0.6)]
+    long_share: f64,
 }
 
 /// Run `signals generate`.
@@ -45,6 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     cfg.days = args.days;
     cfg.seed = args.seed;
     cfg.labels = args.labels;
+    cfg.long_share = args.long_share;
     cfg.start = signals_lake::parse_date(&args.start)?;
     if let Some(c) = args.change {
         cfg.change = if c == "none" {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod batches;
+pub mod bench;
 pub mod deploy;
 pub mod eval;
 pub mod facets;

@@ -1,0 +1,671 @@
+//! `signals bench`: the whole pipeline at scale, measured.
+//!
+//! 1. Generate sessions with `signals generate`'s generator (cached in the bench
+//!    directory for the same parameters).
+//! 2. Ingest them and run the daily pipeline with the built-in judge over every
+//!    date, each as a child `signals` process: wall time, and peak RSS sampled
+//!    from `/proc/<pid>/status` every 20 ms; each stage's time and the process's
+//!    peak RSS while it ran come from the run's JSON log events.
+//! 3. The pipeline's SQL stages (filter, patterns, before/after) and a full scan
+//!    of `events` (the floor), in DataFusion in this process and in DuckDB (the
+//!    Python package) on the same Parquet files, median of `reps` runs each.
+//! 4. The LLM judge's cost model on a sample of analysed sessions: the tokens its
+//!    requests would carry after condensing (o200k, the real tokenizer) against
+//!    sending whole sessions, and the cost per 1,000 sessions at batch prices.
+//!
+//! Nothing here is a test: timings are reported, never asserted.
+
+mod proc;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+use signals_judge::run::{Selection, for_each_session};
+use signals_lake::{Lake, schema, string_column};
+use signals_runner::{Param, Pipeline};
+
+pub use proc::{Measured, measure};
+
+/// Errors of the benchmark.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Generating sessions failed.
+    #[error(transparent)]
+    Generate(#[from] signals_generate::Error),
+    /// Lake failure.
+    #[error(transparent)]
+    Lake(#[from] signals_lake::Error),
+    /// A query failed.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    /// Reading sessions failed.
+    #[error(transparent)]
+    Judge(#[from] signals_judge::Error),
+    /// The pipeline could not be loaded.
+    #[error(transparent)]
+    Runner(#[from] signals_runner::Error),
+    /// A step (child process, file) failed.
+    #[error("{0}")]
+    Step(String),
+    /// I/O failure.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result alias of the benchmark.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Sessions generated.
+    pub sessions: u64,
+    /// Days they spread over.
+    pub days: u32,
+    /// Share of long sessions (0.3: about 60 events per session).
+    pub long_share: f64,
+    /// Generator seed.
+    pub seed: u64,
+    /// Working directory (sessions, lake, report).
+    pub dir: PathBuf,
+    /// The `signals` binary (children are run with it).
+    pub exe: PathBuf,
+    /// Python with the `duckdb` package ("" skips DuckDB).
+    pub python: String,
+    /// Runs per query (the median counts).
+    pub reps: usize,
+    /// Dates the SQL stages are compared on (the last ones).
+    pub sql_dates: usize,
+    /// Sessions in the LLM cost sample.
+    pub llm_sample: usize,
+}
+
+/// One pipeline stage, summed over dates.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageTime {
+    /// Seconds, summed over dates.
+    pub seconds: f64,
+    /// Rows written, summed.
+    pub rows: u64,
+    /// Peak RSS of the pipeline process while the stage ran (bytes).
+    pub peak_rss: u64,
+}
+
+/// One SQL stage side by side.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SqlCompare {
+    /// Ours (DataFusion), seconds summed over the dates (median of reps).
+    pub ours: f64,
+    /// DuckDB's, when it ran.
+    pub duckdb: Option<f64>,
+    /// Result rows per date, ours.
+    pub rows: Vec<u64>,
+    /// Result rows per date, DuckDB's.
+    pub duckdb_rows: Vec<u64>,
+}
+
+/// The LLM judge's cost model.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LlmCost {
+    /// Sessions in the sample.
+    pub sessions: usize,
+    /// Input tokens per session (both passes), condensed.
+    pub input_condensed: f64,
+    /// Input tokens per session (both passes), whole sessions.
+    pub input_whole: f64,
+    /// Output token budget per session (both passes; a ceiling).
+    pub output_budget: f64,
+    /// Sessions (of the sample) whose whole text is over the budget.
+    pub over_budget: usize,
+    /// US dollars per 1,000 sessions at batch prices: condensed, whole.
+    pub usd_per_1000: (f64, f64),
+}
+
+/// Everything measured.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BenchReport {
+    /// Sessions and events in the lake.
+    pub sessions: u64,
+    /// Events ingested.
+    pub events: u64,
+    /// Analysed sessions (>= min_steps) and their events.
+    pub analysed: u64,
+    /// Events of the analysed sessions.
+    pub analysed_events: u64,
+    /// Dates.
+    pub dates: usize,
+    /// Generation seconds (0 when reused).
+    pub generate_s: f64,
+    /// Ingest: seconds and peak RSS.
+    pub ingest: Measured,
+    /// The pipeline over every date: seconds and peak RSS.
+    pub pipeline: Measured,
+    /// Per stage.
+    pub stages: BTreeMap<String, StageTime>,
+    /// SQL side by side, with `scan` the floor.
+    pub sql: BTreeMap<String, SqlCompare>,
+    /// DuckDB's version, or why it did not run.
+    pub duckdb: String,
+    /// The LLM cost model.
+    pub llm: LlmCost,
+}
+
+/// Run the benchmark, printing progress to stderr.
+pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
+    std::fs::create_dir_all(&cfg.dir)?;
+    let sessions_dir = cfg.dir.join("sessions");
+    let lake_dir = cfg.dir.join("lake");
+    let mut r = BenchReport::default();
+
+    // 1. Sessions, reused when generated with the same parameters.
+    let stamp = format!(
+        "sessions={} days={} long_share={} seed={}",
+        cfg.sessions, cfg.days, cfg.long_share, cfg.seed
+    );
+    let marker = sessions_dir.join(".generated");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(stamp.as_str()) {
+        eprintln!("bench: generating {}", stamp);
+        let _ = std::fs::remove_dir_all(&sessions_dir);
+        let mut g = signals_generate::GenConfig::new(&sessions_dir);
+        g.sessions = cfg.sessions;
+        g.days = cfg.days;
+        g.seed = cfg.seed;
+        g.long_share = cfg.long_share;
+        g.labels = Some(cfg.dir.join("labels.jsonl"));
+        let t = Instant::now();
+        signals_generate::generate(&g)?;
+        r.generate_s = t.elapsed().as_secs_f64();
+        std::fs::write(&marker, &stamp)?;
+    } else {
+        eprintln!("bench: reusing the sessions in {}", sessions_dir.display());
+    }
+
+    // 2. Ingest and the pipeline, as a user runs them.
+    let _ = std::fs::remove_dir_all(&lake_dir);
+    let lake_url = lake_dir.display().to_string();
+    eprintln!("bench: ingest");
+    r.ingest = measure(
+        &cfg.exe,
+        &[
+            "--lake",
+            &lake_url,
+            "ingest",
+            &sessions_dir.display().to_string(),
+        ],
+        &cfg.dir,
+        |_| {},
+    )?;
+    eprintln!(
+        "bench: ingest took {:.1}s; running the daily pipeline over every date",
+        r.ingest.seconds
+    );
+    let mut running: BTreeMap<String, Instant> = BTreeMap::new();
+    let mut stages: BTreeMap<String, StageTime> = BTreeMap::new();
+    let mut peaks: BTreeMap<String, u64> = BTreeMap::new();
+    r.pipeline = measure(
+        &cfg.exe,
+        &[
+            "--lake",
+            &lake_url,
+            "backfill",
+            "daily",
+            "--all",
+            "--log-format",
+            "json",
+        ],
+        &cfg.dir,
+        |ev| match ev {
+            proc::Event::Line(l) => {
+                let Ok(v) = serde_json::from_str::<Value>(l) else {
+                    return;
+                };
+                let key = format!("{}|{}", v["date"], v["stage"]);
+                let stage = v["stage"].as_str().unwrap_or("").to_string();
+                match v["event"].as_str() {
+                    Some("stage_started") => {
+                        running.insert(key, Instant::now());
+                    }
+                    Some("stage_finished") => {
+                        running.remove(&key);
+                        let st = stages.entry(stage.clone()).or_default();
+                        st.seconds += v["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+                        st.rows += v["rows"].as_u64().unwrap_or(0);
+                        st.peak_rss = st.peak_rss.max(peaks.get(&stage).copied().unwrap_or(0));
+                    }
+                    _ => {}
+                }
+            }
+            proc::Event::Rss(bytes) => {
+                for k in running.keys() {
+                    let stage = k.split_once('|').map_or("", |x| x.1).trim_matches('"');
+                    let p = peaks.entry(stage.to_string()).or_default();
+                    *p = (*p).max(bytes);
+                }
+            }
+        },
+    )?;
+    for (name, st) in &mut stages {
+        st.peak_rss = st.peak_rss.max(peaks.get(name).copied().unwrap_or(0));
+    }
+    r.stages = stages;
+    eprintln!("bench: pipeline took {:.1}s", r.pipeline.seconds);
+
+    // Sizes.
+    let lake = Lake::open(&lake_url)?;
+    let ctx = lake.session_context().await?;
+    let one = |sql: &'static str| {
+        let ctx = ctx.clone();
+        async move {
+            let b = ctx.sql(sql).await?.collect().await?;
+            let v = b
+                .first()
+                .map(|b| string_column(b, "n"))
+                .transpose()?
+                .and_then(|c| c.into_iter().next().flatten())
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0);
+            Ok::<u64, Error>(v)
+        }
+    };
+    r.sessions = one("SELECT count(*) AS n FROM sessions").await?;
+    r.events = one("SELECT sum(event_count) AS n FROM sessions").await?;
+    r.analysed = one("SELECT count(*) AS n FROM analysed_sessions").await?;
+    r.analysed_events = one(
+        "SELECT sum(s.event_count) AS n FROM sessions s JOIN analysed_sessions a ON a.date = s.date AND a.session_id = s.session_id",
+    )
+    .await?;
+    let dates = lake.partitions("sessions").await?;
+    r.dates = dates.len();
+
+    // 3. SQL side by side.
+    let pipeline = Pipeline::load("daily")?;
+    let chosen: Vec<NaiveDate> = dates
+        .iter()
+        .rev()
+        .take(cfg.sql_dates.max(1))
+        .rev()
+        .copied()
+        .collect();
+    let mut queries: Vec<(String, String)> = Vec::new();
+    for (stage, file) in [
+        ("filter", "stages/filter.sql"),
+        ("patterns", "stages/patterns.sql"),
+        ("remeasure", "stages/remeasure.sql"),
+    ] {
+        queries.push((stage.into(), pipeline.read_sql(file)?));
+    }
+    queries.push((
+        "scan".into(),
+        "SELECT * FROM events WHERE date = $date".into(),
+    ));
+    eprintln!("bench: SQL stages in DataFusion");
+    for (stage, sql) in &queries {
+        let mut c = SqlCompare::default();
+        for d in &chosen {
+            let params = pipeline.resolve_params(&[], &d.to_string())?;
+            let (secs, rows) = time_query(&ctx, sql, &params, cfg.reps).await?;
+            c.ours += secs;
+            c.rows.push(rows);
+        }
+        r.sql.insert(stage.clone(), c);
+    }
+    if cfg.python.is_empty() {
+        r.duckdb = "skipped (--python \"\")".into();
+    } else {
+        eprintln!("bench: SQL stages in DuckDB");
+        match duckdb(cfg, &lake_dir, &pipeline, &queries, &chosen) {
+            Ok(v) => {
+                r.duckdb = format!("duckdb {}", v["duckdb"].as_str().unwrap_or("?"));
+                for (stage, c) in &mut r.sql {
+                    c.duckdb = v["stages"][stage]["seconds"].as_f64();
+                    c.duckdb_rows = v["stages"][stage]["rows"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                        .unwrap_or_default();
+                }
+            }
+            Err(e) => r.duckdb = format!("not run: {e}"),
+        }
+    }
+
+    // 4. The LLM cost model.
+    eprintln!("bench: LLM cost model");
+    r.llm = llm_cost(&lake, &ctx, &dates, cfg.llm_sample).await?;
+    Ok(r)
+}
+
+/// Median seconds of `reps` runs of a query (all batches read), and its rows.
+async fn time_query(
+    ctx: &SessionContext,
+    sql: &str,
+    params: &BTreeMap<String, Param>,
+    reps: usize,
+) -> Result<(f64, u64)> {
+    let used = Pipeline::placeholders(sql);
+    let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
+        .iter()
+        .filter(|(k, _)| used.contains(k.as_str()))
+        .map(|(k, v)| (k.clone(), v.scalar()))
+        .collect();
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..reps.max(1) {
+        let t = Instant::now();
+        let df = ctx.sql(sql).await?.with_param_values(values.clone())?;
+        let mut s = df.execute_stream().await?;
+        let mut n = 0u64;
+        while let Some(b) = s.next().await {
+            n += b?.num_rows() as u64;
+        }
+        times.push(t.elapsed().as_secs_f64());
+        rows = n;
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], rows))
+}
+
+fn duck_type(t: &arrow::datatypes::DataType) -> &'static str {
+    use arrow::datatypes::DataType as D;
+    match t {
+        D::Int64 | D::Int32 => "BIGINT",
+        D::Float64 => "DOUBLE",
+        D::Boolean => "BOOLEAN",
+        D::Timestamp(_, _) => "TIMESTAMPTZ",
+        D::List(_) => "VARCHAR[]",
+        _ => "VARCHAR",
+    }
+}
+
+/// Run the DuckDB side (`duckdb_stages.py`) on the same files and queries.
+fn duckdb(
+    cfg: &BenchConfig,
+    lake_dir: &Path,
+    pipeline: &Pipeline,
+    queries: &[(String, String)],
+    dates: &[NaiveDate],
+) -> Result<Value> {
+    let script = cfg.dir.join("duckdb_stages.py");
+    std::fs::write(&script, include_str!("../duckdb_stages.py"))?;
+    let tables: serde_json::Map<String, Value> = schema::all_tables()
+        .iter()
+        .map(|t| {
+            let cols: Vec<Value> = t
+                .columns
+                .iter()
+                .map(|c| json!([c.name, duck_type(&c.data_type)]))
+                .collect();
+            (t.name.to_string(), Value::Array(cols))
+        })
+        .collect();
+    let views: Vec<&str> = schema::VIEWS.iter().map(|(_, sql)| *sql).collect();
+    let qs: Vec<Value> = queries
+        .iter()
+        .map(|(stage, sql)| {
+            let used = Pipeline::placeholders(sql);
+            let runs: Vec<Value> = dates
+                .iter()
+                .map(|d| {
+                    let p = pipeline
+                        .resolve_params(&[], &d.to_string())
+                        .unwrap_or_default();
+                    let params: serde_json::Map<String, Value> = p
+                        .iter()
+                        .filter(|(k, _)| used.contains(k.as_str()))
+                        .map(|(k, v)| {
+                            let v = match v {
+                                Param::Int(i) => json!(i),
+                                Param::Float(f) => json!(f),
+                                Param::Bool(b) => json!(b),
+                                Param::Str(s) => json!(s),
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect();
+                    json!({"date": d.to_string(), "params": params})
+                })
+                .collect();
+            json!({"stage": stage, "sql": sql, "runs": runs})
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let job = json!({"lake": lake_dir.canonicalize()?.display().to_string(), "tables": tables, "views": views, "queries": qs, "reps": cfg.reps.max(1), "threads": threads});
+    // Kept beside the script, to rerun the DuckDB side by hand:
+    // python3 duckdb_stages.py < duckdb_job.json
+    std::fs::write(cfg.dir.join("duckdb_job.json"), job.to_string())?;
+    let mut child = std::process::Command::new(&cfg.python)
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Step(format!("{}: {e}", cfg.python)))?;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(job.to_string().as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("").to_string();
+        return Err(Error::Step(format!(
+            "{} {}: {last} (pip install -r notebooks/requirements.txt)",
+            cfg.python,
+            script.display()
+        )));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| Error::Step(format!("duckdb output: {e}")))
+}
+
+/// Tokens the LLM judge would send for a sample of analysed sessions, condensed
+/// and whole, and the cost at batch prices.
+async fn llm_cost(
+    lake: &Lake,
+    ctx: &SessionContext,
+    dates: &[NaiveDate],
+    sample: usize,
+) -> Result<LlmCost> {
+    use signals_llm::request::{body, input_tokens, max_completion_tokens};
+    use signals_llm::{LlmPass, condense::condense};
+    let _ = lake;
+    let cfg = llm_defaults();
+    let mut c = LlmCost::default();
+    let (mut cin, mut win, mut out) = (0f64, 0f64, 0f64);
+    for d in dates.iter().rev() {
+        if c.sessions >= sample {
+            break;
+        }
+        for_each_session(
+            ctx,
+            *d,
+            &Selection::Table("analysed_sessions".into()),
+            |s| {
+                if c.sessions >= sample {
+                    return;
+                }
+                let cond = condense(s, cfg.input_budget);
+                for pass in [LlmPass::Friction, LlmPass::Facets] {
+                    let max = max_completion_tokens(pass, &cond);
+                    let b = body(&cfg.model, pass, &cond, max, &[]);
+                    let sent = input_tokens(&b) as f64;
+                    cin += sent;
+                    // Whole: the same request with the whole session's tokens.
+                    win += sent - cond.tokens as f64 + cond.full_tokens as f64;
+                    out += f64::from(max);
+                }
+                c.over_budget += usize::from(cond.full_tokens > cfg.input_budget);
+                c.sessions += 1;
+            },
+        )
+        .await?;
+    }
+    let n = c.sessions.max(1) as f64;
+    c.input_condensed = cin / n;
+    c.input_whole = win / n;
+    c.output_budget = out / n;
+    let cost = |input: f64| {
+        1000.0 * (input * cfg.input_usd_per_mtok + c.output_budget * cfg.output_usd_per_mtok) / 1e6
+    };
+    c.usd_per_1000 = (cost(c.input_condensed), cost(c.input_whole));
+    Ok(c)
+}
+
+/// The LLM judge's defaults (batch mode: batch prices), without a key.
+fn llm_defaults() -> signals_llm::LlmConfig {
+    signals_llm::LlmConfig::offline("gpt-5-mini", signals_llm::Mode::Batch)
+}
+
+fn gib(b: u64) -> String {
+    format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
+}
+
+impl BenchReport {
+    /// The report as Markdown, with the targets and where they are missed.
+    pub fn markdown(&self, cfg: &BenchConfig) -> String {
+        let mut s = String::new();
+        let per_s = |n: u64, secs: f64| {
+            if secs >= 0.05 {
+                format!("{:.0}", n as f64 / secs)
+            } else {
+                "-".into()
+            }
+        };
+        s.push_str(&format!(
+            "# signals bench\n\n{} sessions ({} events, {:.1} per session) over {} days; {} analysed (>= 30 steps, {} events). Machine: {} cores.\n\n",
+            self.sessions,
+            self.events,
+            self.events as f64 / self.sessions.max(1) as f64,
+            self.dates,
+            self.analysed,
+            self.analysed_events,
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        ));
+        s.push_str("## Stages\n\n| stage | wall s | rows | sessions/s | events/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n");
+        s.push_str(&format!(
+            "| generate | {:.1} | | {} | | |\n",
+            self.generate_s,
+            per_s(self.sessions, self.generate_s)
+        ));
+        s.push_str(&format!(
+            "| ingest | {:.1} | {} | {} | {} | {} |\n",
+            self.ingest.seconds,
+            self.events,
+            per_s(self.sessions, self.ingest.seconds),
+            per_s(self.events, self.ingest.seconds),
+            gib(self.ingest.peak_rss)
+        ));
+        let mut order: Vec<(&String, &StageTime)> = self.stages.iter().collect();
+        order.sort_by(|a, b| b.1.seconds.total_cmp(&a.1.seconds));
+        for (name, st) in &order {
+            // Sessions a stage works on: all for filter, the analysed ones after.
+            let (n, ev) = match name.as_str() {
+                "filter" => (self.sessions, self.events),
+                _ => (self.analysed, self.analysed_events),
+            };
+            s.push_str(&format!(
+                "| {name} | {:.1} | {} | {} | {} | {} |\n",
+                st.seconds,
+                st.rows,
+                per_s(n, st.seconds),
+                per_s(ev, st.seconds),
+                gib(st.peak_rss)
+            ));
+        }
+        s.push_str(&format!(
+            "| **pipeline (all dates)** | {:.1} | | {} | {} | {} |\n\n",
+            self.pipeline.seconds,
+            per_s(self.sessions, self.pipeline.seconds),
+            per_s(self.events, self.pipeline.seconds),
+            gib(self.pipeline.peak_rss)
+        ));
+        s.push_str("Stage seconds are summed over dates; friction and facets run side by side, so stage times add up to more than the pipeline's wall time. Peak RSS is the pipeline process's while the stage ran.\n\n");
+        s.push_str(&format!(
+            "## SQL stages side by side ({} dates, median of {} runs; {})\n\n| query | ours s | DuckDB s | ours / DuckDB | ours / full scan | rows equal |\n|---|---:|---:|---:|---:|---|\n",
+            cfg.sql_dates, cfg.reps, self.duckdb
+        ));
+        let scan = self.sql.get("scan").map_or(0.0, |c| c.ours);
+        for (name, c) in &self.sql {
+            s.push_str(&format!(
+                "| {} | {:.3} | {} | {} | {:.2} | {} |\n",
+                if name == "scan" {
+                    "full scan of events (floor)"
+                } else {
+                    name
+                },
+                c.ours,
+                c.duckdb.map_or("-".into(), |d| format!("{d:.3}")),
+                c.duckdb
+                    .map_or("-".into(), |d| format!("{:.2}", c.ours / d.max(1e-9))),
+                c.ours / scan.max(1e-9),
+                if c.duckdb_rows.is_empty() {
+                    "-".to_string()
+                } else {
+                    (c.duckdb_rows == c.rows).to_string()
+                }
+            ));
+        }
+        let l = &self.llm;
+        s.push_str(&format!(
+            "\n## LLM judge cost model ({} analysed sessions of the last dates, gpt-5-mini at batch prices, o200k tokens)\n\n| per session, both passes | condensed | whole sessions |\n|---|---:|---:|\n| input tokens | {:.0} | {:.0} |\n| output tokens (budget, a ceiling) | {:.0} | {:.0} |\n| US$ per 1,000 sessions | {:.3} | {:.3} |\n\n{} of {} sessions are over the {}-token input budget whole.\n\n",
+            l.sessions,
+            l.input_condensed,
+            l.input_whole,
+            l.output_budget,
+            l.output_budget,
+            l.usd_per_1000.0,
+            l.usd_per_1000.1,
+            l.over_budget,
+            l.sessions,
+            llm_defaults().input_budget
+        ));
+        s.push_str("## Targets\n\n");
+        let mut check = |ok: bool, what: String| {
+            s.push_str(&format!("- {} {what}\n", if ok { "PASS" } else { "MISS" }));
+        };
+        check(
+            self.ingest.seconds + self.pipeline.seconds < 600.0,
+            format!(
+                "ingest + pipeline under 10 minutes: {:.0} s",
+                self.ingest.seconds + self.pipeline.seconds
+            ),
+        );
+        let peak = self.ingest.peak_rss.max(self.pipeline.peak_rss);
+        check(
+            peak < 4 << 30,
+            format!("peak memory under 4 GiB: {}", gib(peak)),
+        );
+        let eps = self.events as f64 / self.ingest.seconds.max(1e-9);
+        check(
+            eps >= 300_000.0,
+            format!("ingest at >= 300k events/s: {eps:.0}"),
+        );
+        for (name, c) in &self.sql {
+            if name == "scan" {
+                continue;
+            }
+            if let Some(d) = c.duckdb {
+                check(
+                    c.ours <= d,
+                    format!(
+                        "{name} no slower than DuckDB: {:.3} s vs {:.3} s",
+                        c.ours, d
+                    ),
+                );
+            }
+        }
+        if let Some((name, st)) = order.first() {
+            s.push_str(&format!(
+                "\nThe slowest stage is `{name}` ({:.0}% of the summed stage time); see docs/benchmarks.md for profiles.\n",
+                100.0 * st.seconds / order.iter().map(|(_, x)| x.seconds).sum::<f64>().max(1e-9)
+            ));
+        }
+        s
+    }
+}
