@@ -26,10 +26,10 @@
 -- $remeasure_min_sessions sessions, else `improved` / `regressed` if p_value <
 -- $remeasure_max_p and the rate fell / rose, else `no_change`.
 WITH today AS (
-    SELECT CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS today
+    SELECT CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS today
 ),
 deps AS (
-    SELECT version, CAST(date_part('epoch', CAST(deployed_on AS DATE)) AS BIGINT) / 86400 AS day, source, ticket_id
+    SELECT version, CAST(CAST(date_part('epoch', CAST(deployed_on AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day, source, ticket_id
     FROM all_deployments
 ),
 active AS (
@@ -39,17 +39,22 @@ active AS (
     WHERE d.day <= t.today AND d.day > t.today - $remeasure_horizon_days
 ),
 sessions_by_day AS (
-    SELECT date, session_id, agent_version, CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS day
+    SELECT date, session_id, agent_version, CAST(CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day
     FROM analysed_sessions
+),
+-- Each deployment's window as one row per day, so that sessions join it on an
+-- equality (a hash join) rather than on a range (a nested-loop join).
+window_days AS (
+    SELECT version, day AS dep_day,
+        unnest(range(day - $remeasure_days, least(day + $remeasure_days - 1, today) + 1)) AS day
+    FROM active
 ),
 windowed AS (
     SELECT
-        d.version, d.day AS dep_day, s.date, s.session_id, s.agent_version,
-        CASE WHEN s.day < d.day THEN 'before' ELSE 'after' END AS side
-    FROM active d
-    JOIN sessions_by_day s
-        ON s.day >= d.day - $remeasure_days
-        AND s.day <= least(d.day + $remeasure_days - 1, d.today)
+        w.version, w.dep_day, s.date, s.session_id, s.agent_version,
+        CASE WHEN s.day < w.dep_day THEN 'before' ELSE 'after' END AS side
+    FROM window_days w
+    JOIN sessions_by_day s ON s.day = w.day
 ),
 scope AS (
     SELECT version, dep_day, bool_or(side = 'after' AND agent_version = version) AS by_version

@@ -169,7 +169,7 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
         "sessions={} days={} long_share={} seed={}",
         cfg.sessions, cfg.days, cfg.long_share, cfg.seed
     );
-    let marker = sessions_dir.join(".generated");
+    let marker = cfg.dir.join("sessions.generated");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(stamp.as_str()) {
         eprintln!("bench: generating {}", stamp);
         let _ = std::fs::remove_dir_all(&sessions_dir);

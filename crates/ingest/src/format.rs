@@ -98,3 +98,130 @@ pub fn read_lines(
         }
     }
 }
+
+/// Like [`read_lines`], with `parse` run on chunks of lines by worker threads
+/// while this thread reads the next chunks and emits parsed ones; `emit` sees
+/// every line in file order (so per-session state, like implicit `seq`, is
+/// resolved exactly as by one thread).
+pub fn read_lines_parallel<T: Send>(
+    input: &mut dyn BufRead,
+    sink: &mut dyn EventSink,
+    parse: impl Fn(&str) -> T + Sync,
+    mut emit: impl FnMut(i64, &str, T, &mut dyn EventSink),
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, mpsc};
+    type Line = (i64, std::result::Result<String, (String, String)>);
+    const CHUNK: usize = 4 * 1024;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    // Chunks in flight at most: bounds memory.
+    let in_flight = workers * 2;
+    let mut buf = Vec::with_capacity(4096);
+    let mut line_no = 0i64;
+    let mut read_chunk = |failed: &mut Option<crate::Error>| -> Vec<Line> {
+        let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK && failed.is_none() {
+            buf.clear();
+            let n = match input.read_until(b'\n', &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    *failed = Some(crate::Error::Read {
+                        line: line_no + 1,
+                        source: e,
+                    });
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                buf.pop();
+            }
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            chunk.push((
+                line_no,
+                match std::str::from_utf8(&buf) {
+                    Ok(line) => Ok(line.to_string()),
+                    Err(e) => Err((
+                        format!(
+                            "not valid UTF-8 (byte {}); re-encode the file as UTF-8",
+                            e.valid_up_to()
+                        ),
+                        String::from_utf8_lossy(&buf).into_owned(),
+                    )),
+                },
+            ));
+        }
+        chunk
+    };
+    std::thread::scope(|scope| {
+        let (work_tx, work_rx) = mpsc::channel::<(usize, Vec<Line>)>();
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Line>, Vec<Option<T>>)>();
+        for _ in 0..workers {
+            let (rx, tx, parse) = (Arc::clone(&work_rx), done_tx.clone(), &parse);
+            scope.spawn(move || {
+                loop {
+                    let next = rx.lock().map(|r| r.recv());
+                    let Ok(Ok((i, chunk))) = next else { return };
+                    let parsed = chunk
+                        .iter()
+                        .map(|(_, l)| l.as_ref().ok().map(|l| parse(l)))
+                        .collect();
+                    if tx.send((i, chunk, parsed)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut failed = None;
+        let (mut sent, mut next_out) = (0usize, 0usize);
+        let mut eof = false;
+        let mut ready: BTreeMap<usize, (Vec<Line>, Vec<Option<T>>)> = BTreeMap::new();
+        loop {
+            while !eof && sent - next_out < in_flight {
+                let chunk = read_chunk(&mut failed);
+                eof = chunk.len() < CHUNK || failed.is_some();
+                if !chunk.is_empty() {
+                    let _ = work_tx.send((sent, chunk));
+                    sent += 1;
+                }
+            }
+            if next_out == sent {
+                break;
+            }
+            // Emit in order what is ready; wait for the next one otherwise.
+            while !ready.contains_key(&next_out) {
+                match done_rx.recv() {
+                    Ok((i, c, p)) => {
+                        ready.insert(i, (c, p));
+                    }
+                    Err(_) => break,
+                }
+            }
+            let Some((chunk, parsed)) = ready.remove(&next_out) else {
+                break;
+            };
+            next_out += 1;
+            for ((no, line), p) in chunk.iter().zip(parsed) {
+                match (line, p) {
+                    (Ok(text), Some(v)) => emit(*no, text, v, sink),
+                    (Err((reason, lossy)), _) => sink.quarantine(*no, reason.clone(), lossy),
+                    (Ok(_), None) => {}
+                }
+            }
+        }
+        drop(work_tx);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })
+}

@@ -26,6 +26,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use signals_lake::{Lake, holder_id, schema};
 
@@ -175,17 +176,34 @@ async fn ingest_locked(
     let events_def = schema::events();
     let sessions_def = schema::sessions();
     let staged_set: BTreeSet<NaiveDate> = staged_dates.into_iter().collect();
-    for date in &affected {
-        let sql = merge_events_sql(*date, &moves, staged_set.contains(date));
-        let stream = ctx.sql(&sql).await?.execute_stream().await?;
-        report.events_in_partitions += lake.write_partition(&events_def, *date, stream).await?;
-        let df = ctx
-            .sql(SESSIONS_SQL)
-            .await?
-            .with_param_values(vec![ScalarValue::from(date.to_string())])?;
-        let stream = df.execute_stream().await?;
-        report.sessions_in_partitions += lake.write_partition(&sessions_def, *date, stream).await?;
+    // Dates are independent: two at a time keep both cores busy (one date's sort
+    // and zstd write are mostly one thread).
+    let jobs = affected.iter().map(|date| {
+        let (ctx, moves, events_def, sessions_def) = (&ctx, &moves, &events_def, &sessions_def);
+        let staged = staged_set.contains(date);
+        async move {
+            let sql = merge_events_sql(*date, moves, staged);
+            let stream = first_per_key(ctx.sql(&sql).await?.execute_stream().await?);
+            let events = lake.write_partition(events_def, *date, stream).await?;
+            let df = ctx
+                .sql(SESSIONS_SQL)
+                .await?
+                .with_param_values(vec![ScalarValue::from(date.to_string())])?;
+            let stream = df.execute_stream().await?;
+            let sessions = lake.write_partition(sessions_def, *date, stream).await?;
+            Ok::<(u64, u64), Error>((events, sessions))
+        }
+    });
+    let parallel = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let mut results = futures::stream::iter(jobs).buffer_unordered(parallel);
+    while let Some(r) = futures::StreamExt::next(&mut results).await {
+        let (events, sessions) = r?;
+        report.events_in_partitions += events;
+        report.sessions_in_partitions += sessions;
     }
+    drop(results);
     report.dates = affected.into_iter().collect();
 
     if !pass1.quarantine.is_empty() {
@@ -457,12 +475,54 @@ fn merge_events_sql(
             "SELECT {cols}, 1 AS _prio FROM staged WHERE date = '{date}'"
         ));
     }
+    // Sorted so that each (session_id, seq)'s winner comes first: the staged
+    // (newer) copy, then the latest ingested; `first_per_key` keeps it. (A
+    // row_number() window does the same but hashes every key as a ScalarValue:
+    // it was half of ingest's time.)
     format!(
-        "SELECT {cols} FROM (
-           SELECT *, row_number() OVER (PARTITION BY session_id, seq ORDER BY _prio DESC, ingested_at DESC) AS _rn
-           FROM ({}))
-         WHERE _rn = 1
-         ORDER BY session_id, seq",
+        "SELECT {cols} FROM ({}) ORDER BY session_id, seq, _prio DESC, ingested_at DESC",
         parts.join("\n UNION ALL\n ")
     )
+}
+
+/// Keep the first row of each run of equal (session_id, seq) in a stream sorted
+/// by them (the key may span batches).
+fn first_per_key(
+    stream: datafusion::execution::SendableRecordBatchStream,
+) -> datafusion::execution::SendableRecordBatchStream {
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    use futures::StreamExt;
+    let schema = stream.schema();
+    let mut last: Option<(String, i64)> = None;
+    let deduped = stream.map(move |batch| {
+        let batch = batch?;
+        let ids = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+        let ids = ids.as_string::<i32>();
+        let seq = arrow::compute::cast(batch.column(1), &DataType::Int64)?;
+        let seq = seq.as_primitive::<arrow::datatypes::Int64Type>();
+        let mut keep = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let (id, n) = (ids.value(i), seq.value(i));
+            let same = last.as_ref().is_some_and(|(l, s)| *s == n && l == id);
+            keep.push(!same);
+            if !same {
+                match &mut last {
+                    Some((l, s)) => {
+                        l.clear();
+                        l.push_str(id);
+                        *s = n;
+                    }
+                    None => last = Some((id.to_string(), n)),
+                }
+            }
+        }
+        if keep.iter().all(|k| *k) {
+            return Ok(batch);
+        }
+        Ok(arrow::compute::filter_record_batch(
+            &batch,
+            &arrow::array::BooleanArray::from(keep),
+        )?)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, deduped))
 }

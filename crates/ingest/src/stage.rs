@@ -92,7 +92,7 @@ impl Stager {
         if self.writer.is_none() {
             let path = self.dir.join(format!("pass1-{}.parquet", self.files.len()));
             let props = WriterProperties::builder()
-                .set_compression(Compression::SNAPPY)
+                .set_compression(Compression::UNCOMPRESSED)
                 .build();
             let writer = ArrowWriter::try_new(File::create(&path)?, batch.schema(), Some(props))?;
             self.files.push(path);
@@ -131,7 +131,15 @@ impl EventSink for Stager {
     fn event(&mut self, event: Event, line: i64) {
         self.counts.lines += 1;
         self.counts.events += 1;
-        let state = self.sessions.entry(event.session_id.clone()).or_default();
+        // Most events belong to a session already seen: no key copy for them.
+        if !self.sessions.contains_key(&event.session_id) {
+            self.sessions
+                .insert(event.session_id.clone(), SessionState::default());
+        }
+        let state = self
+            .sessions
+            .get_mut(&event.session_id)
+            .expect("inserted above");
         let seq = event.seq.unwrap_or(state.next_seq);
         state.next_seq = state.next_seq.max(seq + 1);
         let ts = event.ts.map(|t| t.timestamp_micros()).or(state.last_ts);
@@ -231,7 +239,7 @@ pub fn route_by_date(
                         let d = dir.join(format!("date={date}"));
                         std::fs::create_dir_all(&d)?;
                         let props = WriterProperties::builder()
-                            .set_compression(Compression::SNAPPY)
+                            .set_compression(Compression::UNCOMPRESSED)
                             .set_max_row_group_row_count(Some(FLUSH_ROWS))
                             .build();
                         v.insert(ArrowWriter::try_new(

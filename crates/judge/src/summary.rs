@@ -8,10 +8,10 @@
 //! what facet discovery clusters on (`signals-discover`): themes the core facets
 //! do not describe show up there first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::RegexSet;
 
 use crate::session::Session;
 use crate::{Facet, Moment};
@@ -163,46 +163,64 @@ pub const AREA_RULES: &[(&str, &[&str], bool)] = &[
     ),
 ];
 
-static RULES: LazyLock<Vec<(Regex, &'static [&'static str], bool)>> = LazyLock::new(|| {
-    AREA_RULES
-        .iter()
-        .map(|(p, terms, stop)| (Regex::new(p).expect("valid area rule"), *terms, *stop))
-        .collect()
+// One pass over all rules per subject (a RegexSet), then the rules that matched
+// in order, for the `stop` semantics.
+type Rules = (RegexSet, Vec<(&'static [&'static str], bool)>);
+static RULES: LazyLock<Rules> = LazyLock::new(|| {
+    (
+        RegexSet::new(AREA_RULES.iter().map(|(p, _, _)| *p)).expect("valid area rules"),
+        AREA_RULES.iter().map(|(_, t, stop)| (*t, *stop)).collect(),
+    )
 });
+
+/// The fields of tool args that name a path or a command.
+#[derive(serde::Deserialize)]
+struct Args<'a> {
+    #[serde(borrow, default)]
+    path: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    file_path: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, rename = "filePath")]
+    file_path2: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    notebook_path: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    command: Option<std::borrow::Cow<'a, str>>,
+}
 
 /// The areas a session touched, from its paths and commands.
 pub fn areas(s: &Session) -> BTreeSet<&'static str> {
-    let mut out = BTreeSet::new();
-    let add = |subject: &str, out: &mut BTreeSet<&'static str>| {
-        let subject = subject.trim();
-        for (re, terms, stop) in RULES.iter() {
-            if re.is_match(subject) {
-                out.extend(terms.iter().copied());
-                if *stop {
-                    break;
-                }
-            }
-        }
-    };
+    // Paths repeat within a session: each distinct subject is matched once.
+    let mut subjects: HashSet<String> = HashSet::new();
     for e in &s.events {
         if let Some(p) = &e.path {
-            add(p, &mut out);
+            subjects.insert(p.trim().to_string());
         }
         if e.kind == "tool_call"
             && let Some(a) = &e.args
+            && let Ok(v) = serde_json::from_str::<Args<'_>>(a)
         {
-            // Tool args are JSON: its `path`/`file_path` and `command` strings.
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(a) {
-                for k in ["path", "file_path", "filePath", "notebook_path"] {
-                    if let Some(p) = v.get(k).and_then(|x| x.as_str()) {
-                        add(p, &mut out);
-                    }
+            for p in [v.path, v.file_path, v.file_path2, v.notebook_path]
+                .into_iter()
+                .flatten()
+            {
+                subjects.insert(p.trim().to_string());
+            }
+            if let Some(c) = v.command {
+                for part in c.split(&['&', ';', '|'][..]) {
+                    subjects.insert(part.trim().to_string());
                 }
-                if let Some(c) = v.get("command").and_then(|x| x.as_str()) {
-                    for part in c.split(&['&', ';', '|'][..]) {
-                        add(part, &mut out);
-                    }
-                }
+            }
+        }
+    }
+    let (set, rules) = &*RULES;
+    let mut out = BTreeSet::new();
+    for subject in &subjects {
+        for i in set.matches(subject).iter() {
+            let (terms, stop) = rules[i];
+            out.extend(terms.iter().copied());
+            if stop {
+                break;
             }
         }
     }

@@ -17,8 +17,8 @@ pub struct Args {
     /// Days they spread over.
     #[arg(long, default_value_t = 30)]
     days: u32,
-    /// Share of long sessions (0.3: about 60 events per session, long-tailed).
-    #[arg(long, default_value_t = 0.3)]
+    /// Share of long sessions (0.2: about 60 events per session, long-tailed).
+    #[arg(long, default_value_t = 0.2)]
     long_share: f64,
     /// Generator seed.
     #[arg(long, default_value_t = 42)]
