@@ -254,6 +254,7 @@ pub async fn measure(
     params: &RemeasureParams,
 ) -> Result<Vec<RecordBatch>> {
     let ctx = lake.session_context().await?;
+    signals_lake::materialize_view(&ctx, "all_deployments").await?;
     let def = schema::friction_before_after();
     let mut stream = ctx
         .sql(sql)
