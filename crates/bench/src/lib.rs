@@ -337,7 +337,7 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
 
     // 4. The LLM cost model.
     eprintln!("bench: LLM cost model");
-    r.llm = llm_cost(&lake, &ctx, &dates, cfg.llm_sample).await?;
+    r.llm = llm_cost(&ctx, &dates, cfg.llm_sample).await?;
     Ok(r)
 }
 
@@ -477,15 +477,9 @@ fn duckdb(
 
 /// Tokens the LLM judge would send for a sample of analysed sessions, condensed
 /// and whole, and the cost at batch prices.
-async fn llm_cost(
-    lake: &Lake,
-    ctx: &SessionContext,
-    dates: &[NaiveDate],
-    sample: usize,
-) -> Result<LlmCost> {
+async fn llm_cost(ctx: &SessionContext, dates: &[NaiveDate], sample: usize) -> Result<LlmCost> {
     use signals_llm::request::{body, input_tokens, max_completion_tokens};
     use signals_llm::{LlmPass, condense::condense};
-    let _ = lake;
     let cfg = llm_defaults();
     let mut c = LlmCost::default();
     let (mut cin, mut win, mut out) = (0f64, 0f64, 0f64);

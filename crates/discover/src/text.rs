@@ -7,7 +7,7 @@
 //! residual's words and two-word phrases; the offline embedding is their hashed
 //! TF-IDF vector.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Words that never carry a theme: English stop words and the built-in
 /// summary's template words.
@@ -174,11 +174,6 @@ pub fn terms(res: &[Vec<String>]) -> BTreeMap<String, u32> {
         }
     }
     out
-}
-
-/// Whether a term set has a term (a phrase is one of its terms).
-pub fn has_term(terms: &BTreeSet<String>, term: &str) -> bool {
-    terms.contains(term)
 }
 
 fn fnv1a(s: &str) -> u64 {

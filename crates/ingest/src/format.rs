@@ -58,6 +58,47 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<Box<dyn Format>> {
     formats().into_iter().find(|f| f.detect(file_name, head))
 }
 
+/// A line that is not UTF-8: the quarantine reason and the line, lossily decoded.
+type Undecodable = (String, String);
+
+/// The next non-blank line of `input` into `buf` (line ending removed), counting
+/// lines in `line_no`: `None` at the end, the text, or why it is undecodable.
+fn next_line<'b>(
+    input: &mut dyn BufRead,
+    buf: &'b mut Vec<u8>,
+    line_no: &mut i64,
+) -> Result<Option<std::result::Result<&'b str, Undecodable>>> {
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', buf)
+            .map_err(|e| crate::Error::Read {
+                line: *line_no + 1,
+                source: e,
+            })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        *line_no += 1;
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        return Ok(Some(match std::str::from_utf8(buf) {
+            Ok(line) => Ok(line),
+            Err(e) => Err((
+                format!(
+                    "not valid UTF-8 (byte {}); re-encode the file as UTF-8",
+                    e.valid_up_to()
+                ),
+                String::from_utf8_lossy(buf).into_owned(),
+            )),
+        }));
+    }
+}
+
 /// Drive a line-oriented reader: calls `f` with each non-blank line (1-based number),
 /// quarantining lines that are not UTF-8.
 pub fn read_lines(
@@ -67,36 +108,13 @@ pub fn read_lines(
 ) -> Result<()> {
     let mut buf = Vec::with_capacity(4096);
     let mut line_no = 0i64;
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| crate::Error::Read {
-                line: line_no + 1,
-                source: e,
-            })?;
-        if n == 0 {
-            return Ok(());
-        }
-        line_no += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match std::str::from_utf8(&buf) {
-            Ok(line) => f(line_no, line, sink),
-            Err(e) => sink.quarantine(
-                line_no,
-                format!(
-                    "not valid UTF-8 (byte {}); re-encode the file as UTF-8",
-                    e.valid_up_to()
-                ),
-                &String::from_utf8_lossy(&buf),
-            ),
+    while let Some(line) = next_line(input, &mut buf, &mut line_no)? {
+        match line {
+            Ok(text) => f(line_no, text, sink),
+            Err((reason, lossy)) => sink.quarantine(line_no, reason, &lossy),
         }
     }
+    Ok(())
 }
 
 /// Like [`read_lines`], with `parse` run on chunks of lines by worker threads
@@ -111,7 +129,7 @@ pub fn read_lines_parallel<T: Send>(
 ) -> Result<()> {
     use std::collections::BTreeMap;
     use std::sync::{Arc, Mutex, mpsc};
-    type Line = (i64, std::result::Result<String, (String, String)>);
+    type Line = (i64, std::result::Result<String, Undecodable>);
     const CHUNK: usize = 4 * 1024;
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -123,40 +141,11 @@ pub fn read_lines_parallel<T: Send>(
     let mut read_chunk = |failed: &mut Option<crate::Error>| -> Vec<Line> {
         let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK && failed.is_none() {
-            buf.clear();
-            let n = match input.read_until(b'\n', &mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    *failed = Some(crate::Error::Read {
-                        line: line_no + 1,
-                        source: e,
-                    });
-                    break;
-                }
-            };
-            if n == 0 {
-                break;
+            match next_line(input, &mut buf, &mut line_no) {
+                Ok(Some(line)) => chunk.push((line_no, line.map(str::to_string))),
+                Ok(None) => break,
+                Err(e) => *failed = Some(e),
             }
-            line_no += 1;
-            while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                buf.pop();
-            }
-            if buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            chunk.push((
-                line_no,
-                match std::str::from_utf8(&buf) {
-                    Ok(line) => Ok(line.to_string()),
-                    Err(e) => Err((
-                        format!(
-                            "not valid UTF-8 (byte {}); re-encode the file as UTF-8",
-                            e.valid_up_to()
-                        ),
-                        String::from_utf8_lossy(&buf).into_owned(),
-                    )),
-                },
-            ));
         }
         chunk
     };

@@ -463,10 +463,7 @@ async fn execute(
                 let rp = RemeasureParams {
                     days: int("remeasure_days", d.days).max(1),
                     min_sessions: int("remeasure_min_sessions", d.min_sessions),
-                    max_p: match params.get("remeasure_max_p") {
-                        Some(Param::Float(x)) => *x,
-                        _ => d.max_p,
-                    },
+                    max_p: float_param(params, "remeasure_max_p", d.max_p),
                     horizon_days: int("remeasure_horizon_days", d.horizon_days).max(1),
                 };
                 let sink = ticket_sink(params)?;
@@ -589,6 +586,16 @@ fn int_param(params: &BTreeMap<String, Param>, name: &str, default: i64) -> i64 
     }
 }
 
+/// A float parameter (an integer one is widened), or `default` when it is
+/// absent or not a number.
+fn float_param(params: &BTreeMap<String, Param>, name: &str, default: f64) -> f64 {
+    match params.get(name) {
+        Some(Param::Float(x)) => *x,
+        Some(Param::Int(i)) => *i as f64,
+        _ => default,
+    }
+}
+
 /// The LLM judge's configuration: `OPENAI_API_KEY`, `OPENAI_BASE_URL` and the
 /// `llm_*` parameters (model, mode, wait, budget, attempts, poll interval).
 fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig> {
@@ -624,11 +631,7 @@ fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig
 fn discovery_params(params: &BTreeMap<String, Param>) -> Result<signals_discover::DiscoveryParams> {
     let d = signals_discover::DiscoveryParams::default();
     let text = |k: &str, dflt: &str| params.get(k).map_or(dflt.to_string(), |v| v.to_string());
-    let float = |k: &str, dflt: f64| match params.get(k) {
-        Some(Param::Float(x)) => *x,
-        Some(Param::Int(i)) => *i as f64,
-        _ => dflt,
-    };
+    let float = |k: &str, dflt: f64| float_param(params, k, dflt);
     let embedder = match text("discovery_embedder", "hashed").as_str() {
         "hashed" => signals_discover::Embedder::Hashed { dims: 512 },
         "openai" => signals_discover::Embedder::OpenAi {

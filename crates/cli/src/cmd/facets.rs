@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use signals_discover::{decide, decisions, proposals};
+use signals_discover::{Decision, decide, decisions, proposals};
 
 use super::print_table;
 
@@ -58,6 +58,26 @@ fn who(by: Option<String>) -> String {
         .or_else(|| std::env::var("USER").ok())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// A decision's facet values, comma-separated.
+fn values(d: &Decision) -> String {
+    let v: Vec<&str> = d
+        .definition
+        .values
+        .iter()
+        .map(|v| v.value.as_str())
+        .collect();
+    v.join(", ")
+}
+
+/// Who decided and when: `by alice at 2026-11-30 09:56 UTC`.
+fn stamp(d: &Decision) -> String {
+    format!(
+        "by {} at {}",
+        d.decided_by,
+        d.decided_at.format("%Y-%m-%d %H:%M UTC")
+    )
 }
 
 /// Run `signals facets`.
@@ -126,19 +146,12 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
             if !shown_decisions.is_empty() {
                 println!("\ndecisions (accepted facets are extracted by the facet pass):");
                 for d in shown_decisions {
-                    let values: Vec<&str> = d
-                        .definition
-                        .values
-                        .iter()
-                        .map(|v| v.value.as_str())
-                        .collect();
                     println!(
-                        "  {} {}: {} (by {} at {}{})",
+                        "  {} {}: {} ({}{})",
                         d.status,
                         d.definition.name,
-                        values.join(", "),
-                        d.decided_by,
-                        d.decided_at.format("%Y-%m-%d %H:%M UTC"),
+                        values(d),
+                        stamp(d),
                         d.reason
                             .as_ref()
                             .map(|r| format!("; {r}"))
@@ -149,32 +162,24 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         }
         Sub::Accept {
             name,
-            values,
+            values: keep,
             by,
             reason,
         } => {
-            let d = decide(&lake, &name, true, values.as_deref(), &who(by), reason).await?;
-            let values: Vec<&str> = d
-                .definition
-                .values
-                .iter()
-                .map(|v| v.value.as_str())
-                .collect();
+            let d = decide(&lake, &name, true, keep.as_deref(), &who(by), reason).await?;
             println!(
-                "accepted {} (values: {}; by {} at {}); the facet pass extracts it from the next run on",
+                "accepted {} (values: {}; {}); the facet pass extracts it from the next run on",
                 d.definition.name,
-                values.join(", "),
-                d.decided_by,
-                d.decided_at.format("%Y-%m-%d %H:%M UTC")
+                values(&d),
+                stamp(&d)
             );
         }
         Sub::Reject { name, by, reason } => {
             let d = decide(&lake, &name, false, None, &who(by), reason).await?;
             println!(
-                "rejected {} (by {} at {}); it is not proposed again",
+                "rejected {} ({}); it is not proposed again",
                 d.definition.name,
-                d.decided_by,
-                d.decided_at.format("%Y-%m-%d %H:%M UTC")
+                stamp(&d)
             );
         }
     }
