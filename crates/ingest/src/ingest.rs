@@ -20,6 +20,7 @@ use arrow::array::{Array, AsArray, RecordBatch, StringArray, TimestampMicrosecon
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::common::ScalarValue;
+use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -168,8 +169,23 @@ async fn ingest_locked(
             .map_err(|e| Error::Internal(e.to_string()))??
     };
 
-    register_staged(&ctx, &staged_dir)?;
+    register_parts(&ctx, "staged", &staged_dir)?;
     register_moves(&ctx, &moves)?;
+    // Moved sessions' rows are copied out of their old partitions before any date is
+    // rewritten: the merges run concurrently, and the old date's merge drops them.
+    if !moves.is_empty() {
+        let moved_dir = tmp.path().join("moved");
+        std::fs::create_dir_all(&moved_dir)?;
+        ctx.sql(&moved_events_sql())
+            .await?
+            .write_parquet(
+                &format!("{}/", moved_dir.display()),
+                DataFrameWriteOptions::new().with_partition_by(vec!["date".to_string()]),
+                None,
+            )
+            .await?;
+        register_parts(&ctx, "moved", &moved_dir)?;
+    }
     let mut affected: BTreeSet<NaiveDate> = staged_dates.iter().copied().collect();
     affected.extend(moves.iter().map(|m| m.1));
 
@@ -395,7 +411,9 @@ async fn existing_sessions(
     Ok(out)
 }
 
-fn register_staged(ctx: &SessionContext, dir: &std::path::Path) -> Result<()> {
+/// Register the date-partitioned local Parquet files under `dir` as table `name`
+/// (with the `events` file schema).
+fn register_parts(ctx: &SessionContext, name: &str, dir: &std::path::Path) -> Result<()> {
     let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
@@ -403,7 +421,7 @@ fn register_staged(ctx: &SessionContext, dir: &std::path::Path) -> Result<()> {
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema::events().file_schema());
-    ctx.register_table("staged", Arc::new(ListingTable::try_new(config)?))?;
+    ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }
 
@@ -434,6 +452,28 @@ fn register_moves(ctx: &SessionContext, moves: &[(String, NaiveDate, NaiveDate)]
     Ok(())
 }
 
+fn event_columns() -> String {
+    schema::events()
+        .columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rows of every moved session, from its old partition, under its new date.
+fn moved_events_sql() -> String {
+    let cols = event_columns()
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {cols}, m.new_date AS date FROM events e
+         JOIN moves m ON e.session_id = m.session_id AND e.date = m.old_date"
+    )
+}
+
 /// The query that produces the new content of one `events` partition.
 ///
 /// Dates are formatted from `NaiveDate`s, never from user input.
@@ -442,12 +482,7 @@ fn merge_events_sql(
     moves: &[(String, NaiveDate, NaiveDate)],
     staged: bool,
 ) -> String {
-    let cols = schema::events()
-        .columns
-        .iter()
-        .map(|c| format!("\"{}\"", c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = event_columns();
     let moved_out = moves.iter().any(|m| m.1 == date);
     let mut parts = vec![format!(
         "SELECT {cols}, 0 AS _prio FROM events WHERE date = '{date}'{}",
@@ -459,15 +494,9 @@ fn merge_events_sql(
             String::new()
         }
     )];
-    let from: BTreeSet<NaiveDate> = moves.iter().filter(|m| m.2 == date).map(|m| m.1).collect();
-    if !from.is_empty() {
-        let list = from
-            .iter()
-            .map(|d| format!("'{d}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    if moves.iter().any(|m| m.2 == date) {
         parts.push(format!(
-            "SELECT {cols}, 0 AS _prio FROM events WHERE date IN ({list}) AND session_id IN (SELECT session_id FROM moves WHERE new_date = '{date}')"
+            "SELECT {cols}, 0 AS _prio FROM moved WHERE date = '{date}'"
         ));
     }
     if staged {

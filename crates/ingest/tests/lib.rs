@@ -302,6 +302,58 @@ async fn a_session_moves_when_earlier_events_arrive_later() {
     assert_eq!(scalar(&lake, "SELECT count(*) FROM sessions").await, 2);
 }
 
+/// Every date both loses sessions (to the day before) and gains them (from the day
+/// after), while dates are merged concurrently: no moved row may be lost.
+#[tokio::test]
+async fn sessions_moving_across_many_dates_keep_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut late, mut early) = (String::new(), String::new());
+    for day in 2..=9 {
+        for k in 0..20 {
+            let id = format!("d{day}-{k}");
+            for seq in 1..=3 {
+                late.push_str(&format!(
+                    r#"{{"session_id":"{id}","seq":{seq},"ts":"2026-11-0{day}T00:1{seq}:00Z","kind":"user_message","text":"t"}}"#
+                ));
+                late.push('\n');
+            }
+            early.push_str(&format!(
+                r#"{{"session_id":"{id}","seq":0,"ts":"2026-11-0{}T23:50:00Z","kind":"session_start"}}"#,
+                day - 1
+            ));
+            early.push('\n');
+        }
+    }
+    let late = write(dir.path(), "late.jsonl", &late);
+    let early = write(dir.path(), "early.jsonl", &early);
+    let lake = Lake::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+    ingest(&lake, files(&[&late]), &IngestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(scalar(&lake, "SELECT count(*) FROM events").await, 480);
+    ingest(&lake, files(&[&early]), &IngestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(scalar(&lake, "SELECT count(*) FROM events").await, 640);
+    assert_eq!(
+        scalar(
+            &lake,
+            "SELECT count(*) FROM events WHERE CAST(date AS VARCHAR) <> to_char(ts, '%Y-%m-%d') AND seq > 0"
+        )
+        .await,
+        480,
+        "every later event sits in its session's (earlier) date"
+    );
+    assert_eq!(
+        scalar(
+            &lake,
+            "SELECT count(*) FROM sessions s WHERE event_count = 4 AND CAST(date AS VARCHAR) = to_char(started_at, '%Y-%m-%d')"
+        )
+        .await,
+        160
+    );
+}
+
 #[tokio::test]
 async fn directories_and_globs_expand_and_unknown_files_are_reported() {
     let dir = tempfile::tempdir().unwrap();
