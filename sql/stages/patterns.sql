@@ -14,33 +14,44 @@
 --   p = (x1 + x0) / (n1 + n0),  z = (x1/n1 - x0/n0) / sqrt(p (1 - p) (1/n1 + 1/n0)),
 -- one-sided p-value = 1 - Phi(z), Phi by Abramowitz & Stegun 26.2.17 (error < 1e-7).
 -- No baseline sessions, or p of 0 or 1: no test (z and p_value NULL), no crossing.
-WITH days AS (
+-- Every scan is limited to the window's partitions ($date - $baseline_days .. $date).
+WITH windowed AS (
     SELECT
         date,
+        session_id,
+        agent_version,
         CAST(date_part('epoch', CAST($date AS DATE)) - date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS days_ago
-    FROM (SELECT DISTINCT date FROM analysed_sessions)
-),
-windowed AS (
-    SELECT a.date, a.session_id, a.agent_version, d.days_ago
-    FROM analysed_sessions a
-    JOIN days d ON d.date = a.date
-    WHERE d.days_ago BETWEEN 0 AND $baseline_days
+    FROM analysed_sessions
+    WHERE date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
+      AND date <= $date
 ),
 slices AS (
-    SELECT date, session_id, days_ago, 'all' AS slice_kind, 'all' AS slice_value FROM windowed
-    UNION ALL
-    SELECT date, session_id, days_ago, 'agent_version', coalesce(agent_version, 'unknown') FROM windowed
-    UNION ALL
-    SELECT w.date, w.session_id, w.days_ago, 'model', coalesce(s.model, 'unknown')
-    FROM windowed w LEFT JOIN sessions s ON s.date = w.date AND s.session_id = w.session_id
+    -- `all`, `agent_version` and `model` from one pass over the window's sessions.
+    SELECT
+        w.date,
+        w.session_id,
+        w.days_ago,
+        k.slice_kind,
+        CASE k.slice_kind
+            WHEN 'all' THEN 'all'
+            WHEN 'agent_version' THEN coalesce(w.agent_version, 'unknown')
+            ELSE coalesce(s.model, 'unknown')
+        END AS slice_value
+    FROM windowed w
+    LEFT JOIN (
+        SELECT date, session_id, model FROM sessions
+        WHERE date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND date <= $date
+    ) s ON s.date = w.date AND s.session_id = w.session_id
+    CROSS JOIN (VALUES ('all'), ('agent_version'), ('model')) AS k(slice_kind)
     UNION ALL
     SELECT DISTINCT w.date, w.session_id, w.days_ago, f.facet, f.value
     FROM windowed w
     JOIN session_facets f ON f.date = w.date AND f.session_id = w.session_id
-    -- Core slices, and every facet added later (accepted discovered facets).
-    WHERE f.facet IN ('language', 'intent')
-       OR f.facet NOT IN ('framework', 'outcome', 'summary', 'step_count',
-                          'tool_confirmed', 'tool_rejected', 'tool_cancelled')
+    WHERE f.date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND f.date <= $date
+      -- Core slices, and every facet added later (accepted discovered facets).
+      AND (f.facet IN ('language', 'intent')
+        OR f.facet NOT IN ('framework', 'outcome', 'summary', 'step_count',
+                           'tool_confirmed', 'tool_rejected', 'tool_cancelled'))
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
@@ -56,27 +67,52 @@ per_session AS (
         count(*) FILTER (WHERE f.severity = 'medium') AS medium,
         count(*) FILTER (WHERE f.severity = 'low') AS low
     FROM frictions f
-    JOIN windowed w ON w.date = f.date AND w.session_id = f.session_id
+    WHERE f.date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND f.date <= $date
     GROUP BY f.date, f.session_id, f.friction_type
 ),
-counts AS (
+-- Sessions per slice (today and baseline) ...
+sizes AS (
     SELECT
-        t.friction_type,
+        slice_kind,
+        slice_value,
+        count(*) FILTER (WHERE days_ago = 0) AS sessions,
+        count(*) FILTER (WHERE days_ago > 0) AS baseline_sessions
+    FROM slices
+    GROUP BY slice_kind, slice_value
+),
+-- ... and those of them with each friction type.
+hits AS (
+    SELECT
+        p.friction_type,
         s.slice_kind,
         s.slice_value,
-        count(*) FILTER (WHERE s.days_ago = 0) AS sessions,
-        count(p.session_id) FILTER (WHERE s.days_ago = 0) AS affected,
+        count(*) FILTER (WHERE s.days_ago = 0) AS affected,
         coalesce(sum(p.moments) FILTER (WHERE s.days_ago = 0), 0) AS moments,
         coalesce(sum(p.high) FILTER (WHERE s.days_ago = 0), 0) AS high,
         coalesce(sum(p.medium) FILTER (WHERE s.days_ago = 0), 0) AS medium,
         coalesce(sum(p.low) FILTER (WHERE s.days_ago = 0), 0) AS low,
-        count(*) FILTER (WHERE s.days_ago > 0) AS baseline_sessions,
-        count(p.session_id) FILTER (WHERE s.days_ago > 0) AS baseline_affected
+        count(*) FILTER (WHERE s.days_ago > 0) AS baseline_affected
     FROM slices s
+    JOIN per_session p ON p.date = s.date AND p.session_id = s.session_id
+    GROUP BY p.friction_type, s.slice_kind, s.slice_value
+),
+counts AS (
+    SELECT
+        t.friction_type,
+        z.slice_kind,
+        z.slice_value,
+        z.sessions,
+        coalesce(h.affected, 0) AS affected,
+        coalesce(h.moments, 0) AS moments,
+        coalesce(h.high, 0) AS high,
+        coalesce(h.medium, 0) AS medium,
+        coalesce(h.low, 0) AS low,
+        z.baseline_sessions,
+        coalesce(h.baseline_affected, 0) AS baseline_affected
+    FROM sizes z
     CROSS JOIN types t
-    LEFT JOIN per_session p
-        ON p.date = s.date AND p.session_id = s.session_id AND p.friction_type = t.friction_type
-    GROUP BY t.friction_type, s.slice_kind, s.slice_value
+    LEFT JOIN hits h
+        ON h.friction_type = t.friction_type AND h.slice_kind = z.slice_kind AND h.slice_value = z.slice_value
 ),
 tested AS (
     SELECT
@@ -96,17 +132,16 @@ scored AS (
         END AS z
     FROM tested
 ),
+with_t AS (
+    SELECT *, 1 / (1 + 0.2316419 * abs(z)) AS t FROM scored
+),
 with_p AS (
     SELECT
         *,
         -- Upper tail Q(|z|) = phi(|z|) * poly(t), t = 1 / (1 + 0.2316419 |z|).
         exp(-z * z / 2) / sqrt(2 * pi())
-            * (1 / (1 + 0.2316419 * abs(z)))
-            * (0.319381530 + (1 / (1 + 0.2316419 * abs(z)))
-            * (-0.356563782 + (1 / (1 + 0.2316419 * abs(z)))
-            * (1.781477937 + (1 / (1 + 0.2316419 * abs(z)))
-            * (-1.821255978 + (1 / (1 + 0.2316419 * abs(z))) * 1.330274429)))) AS tail
-    FROM scored
+            * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429)))) AS tail
+    FROM with_t
 )
 SELECT
     friction_type,

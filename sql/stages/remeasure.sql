@@ -38,9 +38,13 @@ active AS (
     CROSS JOIN today t
     WHERE d.day <= t.today AND d.day > t.today - $remeasure_horizon_days
 ),
+-- Only the partitions a window can reach are read: windows start after
+-- $date - $remeasure_horizon_days - $remeasure_days.
 sessions_by_day AS (
     SELECT date, session_id, agent_version, CAST(CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day
     FROM analysed_sessions
+    WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
+      AND date <= $date
 ),
 -- Each deployment's window as one row per day, so that sessions join it on an
 -- equality (a hash join) rather than on a range (a nested-loop join).
@@ -51,45 +55,50 @@ window_days AS (
 ),
 windowed AS (
     SELECT
-        w.version, w.dep_day, s.date, s.session_id, s.agent_version,
-        CASE WHEN s.day < w.dep_day THEN 'before' ELSE 'after' END AS side
+        w.version, w.dep_day, s.date, s.session_id, s.agent_version, s.day >= w.dep_day AS after,
+        bool_or(s.day >= w.dep_day AND s.agent_version = w.version) OVER (PARTITION BY w.version, w.dep_day) AS by_version
     FROM window_days w
     JOIN sessions_by_day s ON s.day = w.day
 ),
-scope AS (
-    SELECT version, dep_day, bool_or(side = 'after' AND agent_version = version) AS by_version
-    FROM windowed
-    GROUP BY version, dep_day
-),
 in_scope AS (
-    SELECT w.*
-    FROM windowed w
-    JOIN scope c ON c.version = w.version AND c.dep_day = w.dep_day
-    WHERE NOT c.by_version
-        OR (w.side = 'before' AND w.agent_version IS DISTINCT FROM w.version)
-        OR (w.side = 'after' AND w.agent_version = w.version)
+    SELECT *
+    FROM windowed
+    WHERE NOT by_version
+        OR (NOT after AND agent_version IS DISTINCT FROM version)
+        OR (after AND agent_version = version)
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
         ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
 ),
 affected AS (
-    SELECT DISTINCT date, session_id, friction_type FROM frictions
+    SELECT DISTINCT date, session_id, friction_type
+    FROM frictions
+    WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
+      AND date <= $date
 ),
-counts AS (
+-- Sessions on each side of each deployment ...
+sides AS (
+    SELECT
+        version,
+        dep_day,
+        bool_or(by_version) AS by_version,
+        count(*) FILTER (WHERE NOT after) AS before_sessions,
+        count(*) FILTER (WHERE after) AS after_sessions
+    FROM in_scope
+    GROUP BY version, dep_day
+),
+-- ... and those of them with each friction type.
+hits AS (
     SELECT
         i.version,
         i.dep_day,
-        t.friction_type,
-        count(*) FILTER (WHERE i.side = 'before') AS before_sessions,
-        count(f.session_id) FILTER (WHERE i.side = 'before') AS before_affected,
-        count(*) FILTER (WHERE i.side = 'after') AS after_sessions,
-        count(f.session_id) FILTER (WHERE i.side = 'after') AS after_affected
+        f.friction_type,
+        count(*) FILTER (WHERE NOT i.after) AS before_affected,
+        count(*) FILTER (WHERE i.after) AS after_affected
     FROM in_scope i
-    CROSS JOIN types t
-    LEFT JOIN affected f
-        ON f.date = i.date AND f.session_id = i.session_id AND f.friction_type = t.friction_type
-    GROUP BY i.version, i.dep_day, t.friction_type
+    JOIN affected f ON f.date = i.date AND f.session_id = i.session_id
+    GROUP BY i.version, i.dep_day, f.friction_type
 ),
 measured AS (
     SELECT
@@ -99,15 +108,15 @@ measured AS (
         d.source,
         d.ticket_id,
         t.friction_type,
-        coalesce(c.before_sessions, 0) AS before_sessions,
-        coalesce(c.before_affected, 0) AS before_affected,
-        coalesce(c.after_sessions, 0) AS after_sessions,
-        coalesce(c.after_affected, 0) AS after_affected,
+        coalesce(s.before_sessions, 0) AS before_sessions,
+        coalesce(h.before_affected, 0) AS before_affected,
+        coalesce(s.after_sessions, 0) AS after_sessions,
+        coalesce(h.after_affected, 0) AS after_affected,
         coalesce(s.by_version, false) AS by_version
     FROM active d
     CROSS JOIN types t
-    LEFT JOIN counts c ON c.version = d.version AND c.dep_day = d.day AND c.friction_type = t.friction_type
-    LEFT JOIN scope s ON s.version = d.version AND s.dep_day = d.day
+    LEFT JOIN sides s ON s.version = d.version AND s.dep_day = d.day
+    LEFT JOIN hits h ON h.version = d.version AND h.dep_day = d.day AND h.friction_type = t.friction_type
 ),
 rated AS (
     SELECT
@@ -127,17 +136,16 @@ scored AS (
         END AS z
     FROM rated
 ),
+with_t AS (
+    SELECT *, 1 / (1 + 0.2316419 * abs(z)) AS t FROM scored
+),
 with_p AS (
     SELECT
         *,
         -- Two-sided: 2 Q(|z|), Q(x) = phi(x) * poly(t), t = 1 / (1 + 0.2316419 x).
         2 * exp(-z * z / 2) / sqrt(2 * pi())
-            * (1 / (1 + 0.2316419 * abs(z)))
-            * (0.319381530 + (1 / (1 + 0.2316419 * abs(z)))
-            * (-0.356563782 + (1 / (1 + 0.2316419 * abs(z)))
-            * (1.781477937 + (1 / (1 + 0.2316419 * abs(z)))
-            * (-1.821255978 + (1 / (1 + 0.2316419 * abs(z))) * 1.330274429)))) AS p_value
-    FROM scored
+            * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429)))) AS p_value
+    FROM with_t
 )
 SELECT
     version,

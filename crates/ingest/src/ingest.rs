@@ -33,7 +33,7 @@ use signals_lake::{Lake, holder_id, schema};
 
 use crate::format::{Format, detect, format_by_name, format_names};
 use crate::input::{ByteCounter, Input, open, peek};
-use crate::stage::{StageCounts, Stager, route_by_date};
+use crate::stage::{SessionMap, StageCounts, Stager, route_by_date};
 use crate::{Error, Result};
 
 /// The SQL that derives `sessions` from an `events` partition.
@@ -138,7 +138,8 @@ async fn ingest_locked(
 
     // Final date of every staged session, taking what the lake already holds into account.
     let existing = existing_sessions(&ctx, &pass1.sessions).await?;
-    let mut dates: HashMap<String, NaiveDate> = HashMap::with_capacity(pass1.sessions.len());
+    let mut dates: SessionMap<NaiveDate> =
+        SessionMap::with_capacity_and_hasher(pass1.sessions.len(), Default::default());
     let mut moves: Vec<(String, NaiveDate, NaiveDate)> = Vec::new();
     for (id, state) in &pass1.sessions {
         let old = existing.get(id);
@@ -192,8 +193,7 @@ async fn ingest_locked(
     let events_def = schema::events();
     let sessions_def = schema::sessions();
     let staged_set: BTreeSet<NaiveDate> = staged_dates.into_iter().collect();
-    // Dates are independent: two at a time keep both cores busy (one date's sort
-    // and zstd write are mostly one thread).
+    // Dates are independent, and merged a few at a time (see `parallel`).
     let jobs = affected.iter().map(|date| {
         let (ctx, moves, events_def, sessions_def) = (&ctx, &moves, &events_def, &sessions_def);
         let staged = staged_set.contains(date);
@@ -210,9 +210,11 @@ async fn ingest_locked(
             Ok::<(u64, u64), Error>((events, sessions))
         }
     });
+    // One more date than cores: a date's sort and its single-threaded Parquet
+    // write leave a core idle part of the time.
     let parallel = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 4);
+        .map_or(1, |n| n.get() + 1)
+        .clamp(1, 5);
     let mut results = futures::stream::iter(jobs).buffer_unordered(parallel);
     while let Some(r) = futures::StreamExt::next(&mut results).await {
         let (events, sessions) = r?;
@@ -366,7 +368,7 @@ impl crate::format::EventSink for ProgressSink<'_> {
 /// Sessions already in the lake among `staged`: id -> (date, earliest ts µs).
 async fn existing_sessions(
     ctx: &SessionContext,
-    staged: &HashMap<String, crate::stage::SessionState>,
+    staged: &SessionMap<crate::stage::SessionState>,
 ) -> Result<HashMap<String, (NaiveDate, Option<i64>)>> {
     if staged.is_empty() {
         return Ok(HashMap::new());

@@ -19,6 +19,12 @@ use crate::model::{Event, EventBatchBuilder, Provenance, QuarantineRow, cut_raw}
 /// Rows per staged batch; bounds memory together with [`FLUSH_BYTES`].
 const FLUSH_ROWS: usize = 16 * 1024;
 const FLUSH_BYTES: usize = 32 * 1024 * 1024;
+/// Rows per row group of the pass-1 files (the unit pass 2 is parallel over).
+const PASS1_GROUP_ROWS: usize = 128 * 1024;
+
+/// A map keyed by session id, with a fast (non-DoS-resistant) hasher: ingest
+/// looks a session up for every event, and SipHash showed in its profile.
+pub type SessionMap<V> = HashMap<String, V, ahash::RandomState>;
 
 /// What the ingest knows of one session while streaming.
 #[derive(Debug, Clone, Default)]
@@ -47,10 +53,11 @@ pub struct Stager {
     dir: PathBuf,
     ingested_at: i64,
     builder: EventBatchBuilder,
-    writer: Option<ArrowWriter<File>>,
+    /// Batches go to a writer thread, so that Parquet encoding runs beside parsing.
+    writer: Option<BatchWriter>,
     files: Vec<PathBuf>,
     /// Per-session state, keyed by session id.
-    pub sessions: HashMap<String, SessionState>,
+    pub sessions: SessionMap<SessionState>,
     /// Quarantined lines.
     pub quarantine: Vec<QuarantineRow>,
     /// Counters.
@@ -69,7 +76,7 @@ impl Stager {
             builder: EventBatchBuilder::new(),
             writer: None,
             files: Vec::new(),
-            sessions: HashMap::new(),
+            sessions: SessionMap::default(),
             quarantine: Vec::new(),
             counts: StageCounts::default(),
             file: String::new(),
@@ -91,17 +98,13 @@ impl Stager {
         let batch = self.builder.finish();
         if self.writer.is_none() {
             let path = self.dir.join(format!("pass1-{}.parquet", self.files.len()));
-            let props = WriterProperties::builder()
-                .set_compression(Compression::UNCOMPRESSED)
-                .build();
-            let writer = ArrowWriter::try_new(File::create(&path)?, batch.schema(), Some(props))?;
+            self.writer = Some(BatchWriter::spawn(&path, batch.schema())?);
             self.files.push(path);
-            self.writer = Some(writer);
         }
-        if let Some(w) = self.writer.as_mut() {
-            w.write(&batch)?;
+        match self.writer.as_mut() {
+            Some(w) => w.send(batch),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Flush and close; returns the staged files.
@@ -190,12 +193,65 @@ impl EventSink for Stager {
     }
 }
 
+/// A Parquet file written on its own thread from batches sent to it.
+struct BatchWriter {
+    tx: Option<std::sync::mpsc::SyncSender<RecordBatch>>,
+    handle: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl BatchWriter {
+    fn spawn(path: &Path, schema: arrow::datatypes::SchemaRef) -> Result<Self> {
+        // Row groups of PASS1_GROUP_ROWS let pass 2 split the work over the cores.
+        let props = WriterProperties::builder()
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_max_row_group_row_count(Some(PASS1_GROUP_ROWS))
+            .build();
+        let mut writer = ArrowWriter::try_new(File::create(path)?, schema, Some(props))?;
+        // Two batches in flight bound the memory (FLUSH_BYTES each at most).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let handle = std::thread::spawn(move || {
+            for batch in rx {
+                writer.write(&batch)?;
+            }
+            writer.close()?;
+            Ok(())
+        });
+        Ok(Self {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    fn send(&mut self, batch: RecordBatch) -> Result<()> {
+        match self.tx.as_ref().map(|tx| tx.send(batch)) {
+            Some(Ok(())) => Ok(()),
+            // The writer thread stopped: report its error.
+            _ => self.join(),
+        }
+    }
+
+    fn join(&mut self) -> Result<()> {
+        self.tx = None;
+        match self.handle.take().map(std::thread::JoinHandle::join) {
+            None => Err(crate::Error::Internal(
+                "staging writer already closed".into(),
+            )),
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(crate::Error::Internal("staging writer panicked".into())),
+        }
+    }
+
+    fn close(mut self) -> Result<()> {
+        self.join()
+    }
+}
+
 /// The result of pass 1.
 pub struct StagedPass1 {
     /// Staged Parquet files (events file schema).
     pub files: Vec<PathBuf>,
     /// Sessions seen.
-    pub sessions: HashMap<String, SessionState>,
+    pub sessions: SessionMap<SessionState>,
     /// Quarantined lines.
     pub quarantine: Vec<QuarantineRow>,
     /// Counters.
@@ -205,16 +261,61 @@ pub struct StagedPass1 {
 /// Pass 2: route staged rows into `dir/date=D/` by each session's final date.
 pub fn route_by_date(
     pass1: &[PathBuf],
-    dates: &HashMap<String, NaiveDate>,
+    dates: &SessionMap<NaiveDate>,
     dir: &Path,
+) -> Result<Vec<NaiveDate>> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    // Row groups are independent: split them over the cores, each worker writing
+    // its own file per date (the merge reads every file of a date directory).
+    let mut groups: Vec<(&PathBuf, usize)> = Vec::new();
+    for file in pass1 {
+        let n = SerializedFileReader::new(File::open(file)?)?
+            .metadata()
+            .num_row_groups();
+        groups.extend((0..n).map(|g| (file, g)));
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, groups.len().max(1));
+    let results: Vec<Result<Vec<NaiveDate>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let mine: Vec<(&PathBuf, usize)> =
+                    groups.iter().skip(w).step_by(workers).copied().collect();
+                scope.spawn(move || route_groups(&mine, dates, dir, w))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(crate::Error::Internal("route worker panicked".into())))
+            })
+            .collect()
+    });
+    let mut all = std::collections::BTreeSet::new();
+    for r in results {
+        all.extend(r?);
+    }
+    Ok(all.into_iter().collect())
+}
+
+/// Route the given row groups of pass-1 files into `dir/date=D/part-<worker>.parquet`.
+fn route_groups(
+    groups: &[(&PathBuf, usize)],
+    dates: &SessionMap<NaiveDate>,
+    dir: &Path,
+    worker: usize,
 ) -> Result<Vec<NaiveDate>> {
     use arrow::array::{AsArray, UInt32Array};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     let schema = schema::events().file_schema();
     let mut writers: BTreeMap<NaiveDate, ArrowWriter<File>> = BTreeMap::new();
-    for file in pass1 {
+    for (file, group) in groups {
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(file)?)?
+            .with_row_groups(vec![*group])
             .with_batch_size(8192)
             .build()?;
         for batch in reader {
@@ -243,7 +344,7 @@ pub fn route_by_date(
                             .set_max_row_group_row_count(Some(FLUSH_ROWS))
                             .build();
                         v.insert(ArrowWriter::try_new(
-                            File::create(d.join("part-0.parquet"))?,
+                            File::create(d.join(format!("part-{worker}.parquet")))?,
                             schema.clone(),
                             Some(props),
                         )?)
