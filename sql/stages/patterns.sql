@@ -15,6 +15,8 @@
 -- one-sided p-value = 1 - Phi(z), Phi by Abramowitz & Stegun 26.2.17 (error < 1e-7).
 -- No baseline sessions, or p of 0 or 1: no test (z and p_value NULL), no crossing.
 -- Every scan is limited to the window's partitions ($date - $baseline_days .. $date).
+-- The bound is written out in each scan's WHERE, not taken from a CTE: written
+-- out, it folds to a literal and prunes the partitions before they are listed.
 WITH windowed AS (
     SELECT
         date,

@@ -39,7 +39,9 @@ active AS (
     WHERE d.day <= t.today AND d.day > t.today - $remeasure_horizon_days
 ),
 -- Only the partitions a window can reach are read: windows start after
--- $date - $remeasure_horizon_days - $remeasure_days.
+-- $date - $remeasure_horizon_days - $remeasure_days. The bound is written out in
+-- each scan's WHERE (not joined from `today`) so that it folds to a literal and
+-- prunes the partitions.
 sessions_by_day AS (
     SELECT date, session_id, agent_version, CAST(CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day
     FROM analysed_sessions

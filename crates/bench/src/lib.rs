@@ -51,6 +51,9 @@ pub enum Error {
     /// The pipeline could not be loaded.
     #[error(transparent)]
     Runner(#[from] signals_runner::Error),
+    /// The re-measurement session could not be made.
+    #[error(transparent)]
+    Deploy(#[from] signals_deploy::Error),
     /// A step (child process, file) failed.
     #[error("{0}")]
     Step(String),
@@ -310,7 +313,9 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
         let mut c = SqlCompare::default();
         for d in &chosen {
             let params = pipeline.resolve_params(&[], &d.to_string())?;
-            let (secs, rows) = time_query(&lake, &ctx, sql, &params, cfg.reps).await?;
+            // Remeasure runs in its own session, made for each run (and timed).
+            let fresh = (stage == "remeasure").then_some(&lake);
+            let (secs, rows) = time_query(fresh, &ctx, sql, &params, cfg.reps).await?;
             c.ours += secs;
             c.rows.push(rows);
         }
@@ -341,9 +346,10 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     Ok(r)
 }
 
-/// Median seconds of `reps` runs of a query (all batches read), and its rows.
+/// Median seconds of `reps` runs of a query (all batches read), and its rows: in
+/// `ctx`, or with `fresh`, in a new re-measurement session per run.
 async fn time_query(
-    lake: &Lake,
+    fresh: Option<&Lake>,
     ctx: &SessionContext,
     sql: &str,
     params: &BTreeMap<String, Param>,
@@ -359,15 +365,13 @@ async fn time_query(
     let mut rows = 0;
     for _ in 0..reps.max(1) {
         let t = Instant::now();
-        // As the remeasure stage runs it: a fresh session with its deployments
-        // view computed once (timed too).
-        let fresh;
-        let ctx = if sql.contains("all_deployments") {
-            fresh = lake.session_context().await?;
-            signals_lake::materialize_view(&fresh, "all_deployments").await?;
-            &fresh
-        } else {
-            ctx
+        let own;
+        let ctx = match fresh {
+            Some(lake) => {
+                own = signals_deploy::session(lake).await?;
+                &own
+            }
+            None => ctx,
         };
         let df = ctx.sql(sql).await?.with_param_values(values.clone())?;
         let mut s = df.execute_stream().await?;

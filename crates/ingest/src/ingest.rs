@@ -454,22 +454,19 @@ fn register_moves(ctx: &SessionContext, moves: &[(String, NaiveDate, NaiveDate)]
     Ok(())
 }
 
-fn event_columns() -> String {
+/// The `events` file columns, quoted, each prefixed by `qualifier` (e.g. `e.`).
+fn event_columns(qualifier: &str) -> String {
     schema::events()
         .columns
         .iter()
-        .map(|c| format!("\"{}\"", c.name))
+        .map(|c| format!("{qualifier}\"{}\"", c.name))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// The rows of every moved session, from its old partition, under its new date.
 fn moved_events_sql() -> String {
-    let cols = event_columns()
-        .split(", ")
-        .map(|c| format!("e.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = event_columns("e.");
     format!(
         "SELECT {cols}, m.new_date AS date FROM events e
          JOIN moves m ON e.session_id = m.session_id AND e.date = m.old_date"
@@ -484,7 +481,7 @@ fn merge_events_sql(
     moves: &[(String, NaiveDate, NaiveDate)],
     staged: bool,
 ) -> String {
-    let cols = event_columns();
+    let cols = event_columns("");
     let moved_out = moves.iter().any(|m| m.1 == date);
     let mut parts = vec![format!(
         "SELECT {cols}, 0 AS _prio FROM events WHERE date = '{date}'{}",

@@ -112,6 +112,16 @@ fn classify(v: &RawValue) -> std::result::Result<Raw<'_>, String> {
     }
 }
 
+/// Whether a raw JSON value (not a string, not null) is a number.
+fn is_number(raw: &str) -> bool {
+    raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+}
+
+/// A raw JSON value decoded, for the fields stored re-serialized (compactly).
+fn json(raw: &str) -> std::result::Result<Value, String> {
+    serde_json::from_str(raw).map_err(|e| format!("not valid JSON: {e}"))
+}
+
 /// Parse one interchange line. The error is a reason a user can act on.
 pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     let fields: RawFields<'_> = match serde_json::from_str(line) {
@@ -150,7 +160,7 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     let opt_int = |key: &str| -> std::result::Result<Option<i64>, String> {
         match get(key)? {
             Raw::Null => Ok(None),
-            Raw::Other(t) if t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => t
+            Raw::Other(t) if is_number(t) => t
                 .parse::<i64>()
                 .map(Some)
                 .map_err(|_| format!("malformed field {key}: expected an integer")),
@@ -159,12 +169,8 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     };
     let session_id = match get("session_id")? {
         Raw::Str(s) if !s.trim().is_empty() => s,
-        Raw::Other(t) if t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
-            // A number, printed as serde_json prints it.
-            serde_json::from_str::<Value>(t)
-                .map(|v| v.to_string())
-                .map_err(|e| format!("not valid JSON: {e}"))?
-        }
+        // A number, printed as serde_json prints it.
+        Raw::Other(t) if is_number(t) => json(t)?.to_string(),
         Raw::Null => return Err("missing required field session_id".into()),
         _ => return Err("malformed field session_id: expected a non-empty string".into()),
     };
@@ -197,22 +203,14 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     e.text = opt_str("text")?;
     e.edits_seq = opt_int("edits_seq")?;
     e.call_id = match get("call_id")? {
-        Raw::Other(t) if t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => Some(
-            serde_json::from_str::<Value>(t)
-                .map(|v| v.to_string())
-                .map_err(|e| format!("not valid JSON: {e}"))?,
-        ),
+        Raw::Other(t) if is_number(t) => Some(json(t)?.to_string()),
         _ => opt_str("call_id")?,
     };
     e.tool = opt_str("tool")?;
     e.args = match get("args")? {
         Raw::Null => None,
         // Re-serialized compactly, as stored.
-        Raw::Other(t) if t.starts_with('{') => Some(
-            serde_json::from_str::<Value>(t)
-                .map_err(|e| format!("not valid JSON: {e}"))?
-                .to_string(),
-        ),
+        Raw::Other(t) if t.starts_with('{') => Some(json(t)?.to_string()),
         _ => return Err("malformed field args: expected a JSON object".into()),
     };
     e.status = opt_str("status")?;
@@ -234,11 +232,7 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
     e.output = match get("output")? {
         Raw::Null => None,
         Raw::Str(s) => Some(s),
-        Raw::Other(t) => Some(
-            serde_json::from_str::<Value>(t)
-                .map_err(|e| format!("not valid JSON: {e}"))?
-                .to_string(),
-        ),
+        Raw::Other(t) => Some(json(t)?.to_string()),
     };
     e.path = opt_str("path")?;
     e.error_type = opt_str("error_type")?;
@@ -250,8 +244,7 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
         attrs.insert("kind".into(), Value::String(kind));
     }
     for (k, v) in unknown {
-        let v: Value = serde_json::from_str(v.get()).map_err(|e| format!("not valid JSON: {e}"))?;
-        attrs.insert(k.into_owned(), v);
+        attrs.insert(k.into_owned(), json(v.get())?);
     }
     if !attrs.is_empty() {
         e.attrs = Some(Value::Object(attrs).to_string());

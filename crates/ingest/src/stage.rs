@@ -193,6 +193,15 @@ impl EventSink for Stager {
     }
 }
 
+/// Writer properties of the local staging files: uncompressed (they are read
+/// back once, right away), with row groups of `group_rows`.
+fn staging_props(group_rows: usize) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_max_row_group_row_count(Some(group_rows))
+        .build()
+}
+
 /// A Parquet file written on its own thread from batches sent to it.
 struct BatchWriter {
     tx: Option<std::sync::mpsc::SyncSender<RecordBatch>>,
@@ -202,11 +211,11 @@ struct BatchWriter {
 impl BatchWriter {
     fn spawn(path: &Path, schema: arrow::datatypes::SchemaRef) -> Result<Self> {
         // Row groups of PASS1_GROUP_ROWS let pass 2 split the work over the cores.
-        let props = WriterProperties::builder()
-            .set_compression(Compression::UNCOMPRESSED)
-            .set_max_row_group_row_count(Some(PASS1_GROUP_ROWS))
-            .build();
-        let mut writer = ArrowWriter::try_new(File::create(path)?, schema, Some(props))?;
+        let mut writer = ArrowWriter::try_new(
+            File::create(path)?,
+            schema,
+            Some(staging_props(PASS1_GROUP_ROWS)),
+        )?;
         // Two batches in flight bound the memory (FLUSH_BYTES each at most).
         let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
         let handle = std::thread::spawn(move || {
@@ -339,14 +348,10 @@ fn route_groups(
                     std::collections::btree_map::Entry::Vacant(v) => {
                         let d = dir.join(format!("date={date}"));
                         std::fs::create_dir_all(&d)?;
-                        let props = WriterProperties::builder()
-                            .set_compression(Compression::UNCOMPRESSED)
-                            .set_max_row_group_row_count(Some(FLUSH_ROWS))
-                            .build();
                         v.insert(ArrowWriter::try_new(
                             File::create(d.join(format!("part-{worker}.parquet")))?,
                             schema.clone(),
-                            Some(props),
+                            Some(staging_props(FLUSH_ROWS)),
                         )?)
                     }
                 };
