@@ -19,7 +19,6 @@
 -- out, it folds to a literal and prunes the partitions before they are listed.
 WITH windowed AS (
     SELECT
-        date,
         session_id,
         agent_version,
         CAST(date_part('epoch', CAST($date AS DATE)) - date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS days_ago
@@ -27,10 +26,11 @@ WITH windowed AS (
     WHERE date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
       AND date <= $date
 ),
+-- A session id is unique in the lake (ingest keeps each session in one date), so
+-- joins are on session_id alone.
 slices AS (
     -- `all`, `agent_version` and `model` from one pass over the window's sessions.
     SELECT
-        w.date,
         w.session_id,
         w.days_ago,
         k.slice_kind,
@@ -41,27 +41,30 @@ slices AS (
         END AS slice_value
     FROM windowed w
     LEFT JOIN (
-        SELECT date, session_id, model FROM sessions
+        SELECT session_id, model FROM sessions
         WHERE date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND date <= $date
-    ) s ON s.date = w.date AND s.session_id = w.session_id
+    ) s ON s.session_id = w.session_id
     CROSS JOIN (VALUES ('all'), ('agent_version'), ('model')) AS k(slice_kind)
     UNION ALL
-    SELECT DISTINCT w.date, w.session_id, w.days_ago, f.facet, f.value
+    -- `session_facets` has one row per session, facet and value (the judges write
+    -- it so): no DISTINCT needed.
+    SELECT w.session_id, w.days_ago, f.facet, f.value
     FROM windowed w
-    JOIN session_facets f ON f.date = w.date AND f.session_id = w.session_id
+    JOIN session_facets f ON f.session_id = w.session_id
     WHERE f.date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND f.date <= $date
-      -- Core slices, and every facet added later (accepted discovered facets).
-      AND (f.facet IN ('language', 'intent')
-        OR f.facet NOT IN ('framework', 'outcome', 'summary', 'step_count',
-                           'tool_confirmed', 'tool_rejected', 'tool_cancelled'))
+      -- The core slices `language` and `intent`, and every facet added later
+      -- (accepted discovered facets): all but these.
+      AND f.facet NOT IN ('framework', 'outcome', 'summary', 'step_count',
+                          'tool_confirmed', 'tool_rejected', 'tool_cancelled')
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
         ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
 ),
-per_session AS (
+-- One row per windowed session and friction type it has, plus one row per
+-- windowed session with friction_type NULL (the session itself) ...
+marks AS (
     SELECT
-        f.date,
         f.session_id,
         f.friction_type,
         count(*) AS moments,
@@ -70,51 +73,45 @@ per_session AS (
         count(*) FILTER (WHERE f.severity = 'low') AS low
     FROM frictions f
     WHERE f.date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND f.date <= $date
-    GROUP BY f.date, f.session_id, f.friction_type
+    GROUP BY f.session_id, f.friction_type
+    UNION ALL
+    SELECT session_id, CAST(NULL AS VARCHAR), 0, 0, 0, 0 FROM windowed
 ),
--- Sessions per slice (today and baseline) ...
-sizes AS (
+-- ... so that one join and one aggregation count both the sessions per slice
+-- (friction_type NULL) and those with each type: the slices are computed once.
+tallies AS (
     SELECT
-        slice_kind,
-        slice_value,
-        count(*) FILTER (WHERE days_ago = 0) AS sessions,
-        count(*) FILTER (WHERE days_ago > 0) AS baseline_sessions
-    FROM slices
-    GROUP BY slice_kind, slice_value
-),
--- ... and those of them with each friction type.
-hits AS (
-    SELECT
-        p.friction_type,
+        m.friction_type,
         s.slice_kind,
         s.slice_value,
-        count(*) FILTER (WHERE s.days_ago = 0) AS affected,
-        coalesce(sum(p.moments) FILTER (WHERE s.days_ago = 0), 0) AS moments,
-        coalesce(sum(p.high) FILTER (WHERE s.days_ago = 0), 0) AS high,
-        coalesce(sum(p.medium) FILTER (WHERE s.days_ago = 0), 0) AS medium,
-        coalesce(sum(p.low) FILTER (WHERE s.days_ago = 0), 0) AS low,
-        count(*) FILTER (WHERE s.days_ago > 0) AS baseline_affected
+        count(*) FILTER (WHERE s.days_ago = 0) AS today,
+        coalesce(sum(m.moments) FILTER (WHERE s.days_ago = 0), 0) AS moments,
+        coalesce(sum(m.high) FILTER (WHERE s.days_ago = 0), 0) AS high,
+        coalesce(sum(m.medium) FILTER (WHERE s.days_ago = 0), 0) AS medium,
+        coalesce(sum(m.low) FILTER (WHERE s.days_ago = 0), 0) AS low,
+        count(*) FILTER (WHERE s.days_ago > 0) AS baseline
     FROM slices s
-    JOIN per_session p ON p.date = s.date AND p.session_id = s.session_id
-    GROUP BY p.friction_type, s.slice_kind, s.slice_value
+    JOIN marks m ON m.session_id = s.session_id
+    GROUP BY m.friction_type, s.slice_kind, s.slice_value
 ),
+-- Every slice gets all seven types: a slice's NULL row stands for each type (with
+-- zero hits), a typed row for its own type only.
 counts AS (
     SELECT
         t.friction_type,
-        z.slice_kind,
-        z.slice_value,
-        z.sessions,
-        coalesce(h.affected, 0) AS affected,
-        coalesce(h.moments, 0) AS moments,
-        coalesce(h.high, 0) AS high,
-        coalesce(h.medium, 0) AS medium,
-        coalesce(h.low, 0) AS low,
-        z.baseline_sessions,
-        coalesce(h.baseline_affected, 0) AS baseline_affected
-    FROM sizes z
-    CROSS JOIN types t
-    LEFT JOIN hits h
-        ON h.friction_type = t.friction_type AND h.slice_kind = z.slice_kind AND h.slice_value = z.slice_value
+        c.slice_kind,
+        c.slice_value,
+        max(c.today) FILTER (WHERE c.friction_type IS NULL) AS sessions,
+        coalesce(max(c.today) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS affected,
+        coalesce(max(c.moments) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS moments,
+        coalesce(max(c.high) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS high,
+        coalesce(max(c.medium) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS medium,
+        coalesce(max(c.low) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS low,
+        max(c.baseline) FILTER (WHERE c.friction_type IS NULL) AS baseline_sessions,
+        coalesce(max(c.baseline) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS baseline_affected
+    FROM tallies c
+    JOIN types t ON c.friction_type IS NULL OR c.friction_type = t.friction_type
+    GROUP BY t.friction_type, c.slice_kind, c.slice_value
 ),
 tested AS (
     SELECT

@@ -43,7 +43,7 @@ active AS (
 -- each scan's WHERE (not joined from `today`) so that it folds to a literal and
 -- prunes the partitions.
 sessions_by_day AS (
-    SELECT date, session_id, agent_version, CAST(CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day
+    SELECT session_id, agent_version, CAST(CAST(date_part('epoch', CAST(date AS DATE)) AS BIGINT) / 86400 AS BIGINT) AS day
     FROM analysed_sessions
     WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
       AND date <= $date
@@ -56,53 +56,52 @@ window_days AS (
     FROM active
 ),
 windowed AS (
-    SELECT
-        w.version, w.dep_day, s.date, s.session_id, s.agent_version, s.day >= w.dep_day AS after,
-        bool_or(s.day >= w.dep_day AND s.agent_version = w.version) OVER (PARTITION BY w.version, w.dep_day) AS by_version
+    SELECT w.version, w.dep_day, s.session_id, s.agent_version, s.day >= w.dep_day AS after
     FROM window_days w
     JOIN sessions_by_day s ON s.day = w.day
-),
-in_scope AS (
-    SELECT *
-    FROM windowed
-    WHERE NOT by_version
-        OR (NOT after AND agent_version IS DISTINCT FROM version)
-        OR (after AND agent_version = version)
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
         ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
 ),
+-- Each session with each friction type it has, once. A session id is unique in the
+-- lake (ingest keeps each session in one date): joins are on session_id alone.
 affected AS (
-    SELECT DISTINCT date, session_id, friction_type
+    SELECT session_id, friction_type
     FROM frictions
     WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
       AND date <= $date
+    GROUP BY session_id, friction_type
 ),
--- Sessions on each side of each deployment ...
+-- Sessions on each side of each deployment, and those of them with each friction
+-- type, in both scopes: `all`, and `version` (before, sessions not on the deployed
+-- version; after, sessions on it). `measured` picks one, so that the windows are
+-- not filtered by a per-deployment verdict (a window function) first.
 sides AS (
     SELECT
         version,
         dep_day,
-        bool_or(by_version) AS by_version,
-        count(*) FILTER (WHERE NOT after) AS before_sessions,
-        count(*) FILTER (WHERE after) AS after_sessions
-    FROM in_scope
+        count(*) FILTER (WHERE NOT after) AS before_all,
+        count(*) FILTER (WHERE after) AS after_all,
+        count(*) FILTER (WHERE NOT after AND agent_version IS DISTINCT FROM version) AS before_version,
+        count(*) FILTER (WHERE after AND agent_version = version) AS after_version
+    FROM windowed
     GROUP BY version, dep_day
 ),
--- ... and those of them with each friction type.
 hits AS (
     SELECT
         i.version,
         i.dep_day,
         f.friction_type,
-        count(*) FILTER (WHERE NOT i.after) AS before_affected,
-        count(*) FILTER (WHERE i.after) AS after_affected
-    FROM in_scope i
-    JOIN affected f ON f.date = i.date AND f.session_id = i.session_id
+        count(*) FILTER (WHERE NOT i.after) AS before_all,
+        count(*) FILTER (WHERE i.after) AS after_all,
+        count(*) FILTER (WHERE NOT i.after AND i.agent_version IS DISTINCT FROM i.version) AS before_version,
+        count(*) FILTER (WHERE i.after AND i.agent_version = i.version) AS after_version
+    FROM windowed i
+    JOIN affected f ON f.session_id = i.session_id
     GROUP BY i.version, i.dep_day, f.friction_type
 ),
-measured AS (
+counted AS (
     SELECT
         d.version,
         d.day,
@@ -110,15 +109,34 @@ measured AS (
         d.source,
         d.ticket_id,
         t.friction_type,
-        coalesce(s.before_sessions, 0) AS before_sessions,
-        coalesce(h.before_affected, 0) AS before_affected,
-        coalesce(s.after_sessions, 0) AS after_sessions,
-        coalesce(h.after_affected, 0) AS after_affected,
-        coalesce(s.by_version, false) AS by_version
+        coalesce(s.before_all, 0) AS before_all_sessions,
+        coalesce(h.before_all, 0) AS before_all_affected,
+        coalesce(s.after_all, 0) AS after_all_sessions,
+        coalesce(h.after_all, 0) AS after_all_affected,
+        coalesce(s.before_version, 0) AS before_version_sessions,
+        coalesce(h.before_version, 0) AS before_version_affected,
+        coalesce(s.after_version, 0) AS after_version_sessions,
+        coalesce(h.after_version, 0) AS after_version_affected
     FROM active d
     CROSS JOIN types t
     LEFT JOIN sides s ON s.version = d.version AND s.dep_day = d.day
     LEFT JOIN hits h ON h.version = d.version AND h.dep_day = d.day AND h.friction_type = t.friction_type
+),
+-- The `version` scope applies when the deployed version appears after.
+measured AS (
+    SELECT
+        version,
+        day,
+        today,
+        source,
+        ticket_id,
+        friction_type,
+        after_version_sessions > 0 AS by_version,
+        CASE WHEN after_version_sessions > 0 THEN before_version_sessions ELSE before_all_sessions END AS before_sessions,
+        CASE WHEN after_version_sessions > 0 THEN before_version_affected ELSE before_all_affected END AS before_affected,
+        CASE WHEN after_version_sessions > 0 THEN after_version_sessions ELSE after_all_sessions END AS after_sessions,
+        CASE WHEN after_version_sessions > 0 THEN after_version_affected ELSE after_all_affected END AS after_affected
+    FROM counted
 ),
 rated AS (
     SELECT

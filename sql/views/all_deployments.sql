@@ -9,11 +9,16 @@ WITH seen AS (
     FROM sessions
     WHERE agent_version IS NOT NULL
     GROUP BY agent_version
+),
+-- The first day of data, next to each version (a window, not a second scan of
+-- `sessions` in a subquery).
+firsts AS (
+    SELECT version, first_day, min(first_day) OVER () AS data_start FROM seen
 )
 SELECT version, date AS deployed_on, deployed_at, 'recorded' AS source, ticket_id, note
 FROM deployments
 UNION ALL
 SELECT s.version, s.first_day, s.first_day || 'T00:00:00Z', 'inferred', CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
-FROM seen s
+FROM firsts s
 LEFT JOIN deployments d ON d.version = s.version
-WHERE d.version IS NULL AND s.first_day > (SELECT min(first_day) FROM seen)
+WHERE d.version IS NULL AND s.first_day > s.data_start

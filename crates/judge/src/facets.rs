@@ -309,6 +309,25 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_facet_value_is_kept_once() {
+        use crate::Facet;
+        let facets = vec![
+            Facet::new("language", "rust", "paths"),
+            Facet::new("language", "rust", "mentions"),
+            Facet::new("language", "go", "paths"),
+            Facet::new("framework", "rust", "mentions"),
+        ];
+        assert_eq!(
+            crate::unique_facets(facets),
+            vec![
+                Facet::new("language", "rust", "paths"),
+                Facet::new("language", "go", "paths"),
+                Facet::new("framework", "rust", "mentions"),
+            ]
+        );
+    }
+
+    #[test]
     fn outcome_is_inferred_without_an_end_event() {
         let work = [
             ("user_message", "add a retry to the client"),

@@ -200,6 +200,17 @@ impl Facet {
     }
 }
 
+/// `facets` without repeated (facet, value) pairs, the first of each kept:
+/// `session_facets` holds one row per session, facet and value, and the patterns
+/// SQL counts sessions per facet value on that.
+pub fn unique_facets(facets: impl IntoIterator<Item = Facet>) -> Vec<Facet> {
+    let mut seen = std::collections::HashSet::new();
+    facets
+        .into_iter()
+        .filter(|f| seen.insert((f.facet.clone(), f.value.clone())))
+        .collect()
+}
+
 /// A judge: the two passes over one session.
 pub trait Judge: Send + Sync {
     /// Name recorded in `judge` columns.

@@ -148,7 +148,7 @@ pub async fn run_pass(
     let mut rows = Rows::default();
     let sessions = for_each_session(ctx, date, selection, |s| match pass {
         Pass::Friction => rows.moments(&s.id, &judge.friction(s)),
-        Pass::Facets => rows.facets(&s.id, &judge.facets(s)),
+        Pass::Facets => rows.facets(&s.id, judge.facets(s)),
     })
     .await?;
     let batch = match pass {
@@ -210,8 +210,8 @@ impl Rows {
         }
     }
 
-    fn facets(&mut self, id: &str, fs: &[Facet]) {
-        for f in fs {
+    fn facets(&mut self, id: &str, fs: Vec<Facet>) {
+        for f in crate::unique_facets(fs) {
             self.session.append_value(id);
             self.a.append_value(&f.facet);
             self.b.append_value(&f.value);

@@ -10,7 +10,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use object_store::local::LocalFileSystem;
@@ -40,6 +40,9 @@ pub struct Lake {
     url: Url,
     store: Arc<dyn ObjectStore>,
     root: Path,
+    /// Shared by every session of this lake, like a database connection's caches:
+    /// Parquet footers and file statistics read once serve later queries.
+    runtime: Arc<RuntimeEnv>,
 }
 
 impl Lake {
@@ -77,6 +80,7 @@ impl Lake {
                 url,
                 store: Arc::new(LocalFileSystem::new()),
                 root,
+                runtime: runtime()?,
             });
         }
         let mut url = Url::parse(location).map_err(|e| invalid(e.to_string()))?;
@@ -128,7 +132,12 @@ impl Lake {
                 )));
             }
         };
-        Ok(Self { url, store, root })
+        Ok(Self {
+            url,
+            store,
+            root,
+            runtime: runtime()?,
+        })
     }
 
     /// Open a lake on an existing object store (tests, embedding).
@@ -137,7 +146,12 @@ impl Lake {
             url: url.to_string(),
             reason: e.to_string(),
         })?;
-        Ok(Self { url, store, root })
+        Ok(Self {
+            url,
+            store,
+            root,
+            runtime: runtime()?,
+        })
     }
 
     /// The lake's root URL (always ends with `/`).
@@ -228,7 +242,20 @@ impl Lake {
             writer.write(&batch).await?;
         }
         writer.close().await?;
+        self.forget(&self.partition_file(table.name, date));
         Ok(rows)
+    }
+
+    /// Drop what this lake's sessions cached of a partition file just replaced or
+    /// removed. (Writes by other processes are caught by the caches' own check of
+    /// size and modification time; this also covers a rewrite within the store's
+    /// timestamp resolution.)
+    fn forget(&self, file: &Path) {
+        let caches = &self.runtime.cache_manager;
+        caches.get_file_metadata_cache().remove(file);
+        if let Some(statistics) = caches.get_file_statistic_cache() {
+            statistics.clear();
+        }
     }
 
     /// Replace a partition with in-memory batches (see [`Lake::write_partition`]).
@@ -268,7 +295,9 @@ impl Lake {
 
     /// Remove a partition (no error when it does not exist).
     pub async fn delete_partition(&self, table: &str, date: NaiveDate) -> Result<()> {
-        match self.store.delete(&self.partition_file(table, date)).await {
+        let file = self.partition_file(table, date);
+        self.forget(&file);
+        match self.store.delete(&file).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -282,13 +311,7 @@ impl Lake {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
-        // The lake's partitions are rewritten in place: a cached file listing (on by
-        // default, with no expiry) would serve stale sizes, so listing is never cached.
-        let runtime = RuntimeEnvBuilder::new()
-            .with_object_list_cache_limit(0)
-            .with_file_statistics_cache_limit(0)
-            .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let ctx = SessionContext::new_with_config_rt(config, Arc::clone(&self.runtime));
         self.register(&ctx)?;
         for def in all_tables() {
             self.register_table(&ctx, &def)?;
@@ -333,6 +356,16 @@ impl Lake {
         ctx.register_table(def.name, Arc::new(table))?;
         Ok(())
     }
+}
+
+/// The runtime of a lake's sessions. The lake's partitions are rewritten in place:
+/// a cached file listing (on by default, with no expiry) would serve stale sizes,
+/// so listings are never cached. Footers and statistics are: those caches check
+/// each file's size and modification time from the (fresh) listing before they answer.
+fn runtime() -> Result<Arc<RuntimeEnv>> {
+    Ok(RuntimeEnvBuilder::new()
+        .with_object_list_cache_limit(0)
+        .build_arc()?)
 }
 
 /// Make a batch match a table's file schema: columns by name, cast where the type

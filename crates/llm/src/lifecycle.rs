@@ -891,14 +891,24 @@ async fn write_tables(
                 }
             }
             LlmPass::Facets => {
-                for f in v["facets"].as_array().into_iter().flatten() {
-                    let s = |i: usize| f[i].as_str().unwrap_or("").to_string();
-                    facets.push((session.to_string(), Facet::new(&s(0), &s(1), &s(2))));
-                }
-                facets.push((
-                    session.to_string(),
-                    Facet::new("summary", v["summary"].as_str().unwrap_or(""), "llm"),
+                let mut found: Vec<Facet> = v["facets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        let s = |i: usize| f[i].as_str().unwrap_or("").to_string();
+                        Facet::new(&s(0), &s(1), &s(2))
+                    })
+                    .collect();
+                found.push(Facet::new(
+                    "summary",
+                    v["summary"].as_str().unwrap_or(""),
+                    "llm",
                 ));
+                // A model may name a value twice.
+                for f in signals_judge::unique_facets(found) {
+                    facets.push((session.to_string(), f));
+                }
             }
         }
     }
