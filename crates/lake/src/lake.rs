@@ -230,10 +230,8 @@ impl Lake {
             .build();
         // BufWriter does one PUT for small files and a multipart upload for large ones;
         // both become visible atomically when the writer is closed.
-        let object = object_store::buffered::BufWriter::new(
-            Arc::clone(&self.store),
-            self.partition_file(table.name, date),
-        );
+        let file = self.partition_file(table.name, date);
+        let object = object_store::buffered::BufWriter::new(Arc::clone(&self.store), file.clone());
         let mut writer = AsyncArrowWriter::try_new(object, Arc::clone(&schema), Some(props))?;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
@@ -242,7 +240,7 @@ impl Lake {
             writer.write(&batch).await?;
         }
         writer.close().await?;
-        self.forget(&self.partition_file(table.name, date));
+        self.forget(&file);
         Ok(rows)
     }
 
@@ -296,9 +294,12 @@ impl Lake {
     /// Remove a partition (no error when it does not exist).
     pub async fn delete_partition(&self, table: &str, date: NaiveDate) -> Result<()> {
         let file = self.partition_file(table, date);
-        self.forget(&file);
         match self.store.delete(&file).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            // Forgotten once gone, so that no query caches it again in between.
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {
+                self.forget(&file);
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
