@@ -106,6 +106,9 @@ pub struct StageTime {
 pub struct SqlCompare {
     /// Ours (DataFusion), seconds summed over the dates (median of reps).
     pub ours: f64,
+    /// Of `ours`, the seconds spent planning (SQL to physical plan: parsing,
+    /// optimizing, listing partitions), summed over the dates (median of reps).
+    pub ours_planning: f64,
     /// DuckDB's, when it ran.
     pub duckdb: Option<f64>,
     /// Result rows per date, ours.
@@ -315,8 +318,9 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
             let params = pipeline.resolve_params(&[], &d.to_string())?;
             // Remeasure runs in its own session, made for each run (and timed).
             let fresh = (stage == "remeasure").then_some(&lake);
-            let (secs, rows) = time_query(fresh, &ctx, sql, &params, cfg.reps).await?;
+            let (secs, planning, rows) = time_query(fresh, &ctx, sql, &params, cfg.reps).await?;
             c.ours += secs;
+            c.ours_planning += planning;
             c.rows.push(rows);
         }
         r.sql.insert(stage.clone(), c);
@@ -354,7 +358,7 @@ async fn time_query(
     sql: &str,
     params: &BTreeMap<String, Param>,
     reps: usize,
-) -> Result<(f64, u64)> {
+) -> Result<(f64, f64, u64)> {
     let used = Pipeline::placeholders(sql);
     let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
         .iter()
@@ -362,6 +366,7 @@ async fn time_query(
         .map(|(k, v)| (k.clone(), v.scalar()))
         .collect();
     let mut times = Vec::new();
+    let mut planning = Vec::new();
     let mut rows = 0;
     for _ in 0..reps.max(1) {
         let t = Instant::now();
@@ -373,8 +378,17 @@ async fn time_query(
             }
             None => ctx,
         };
-        let df = ctx.sql(sql).await?.with_param_values(values.clone())?;
-        let mut s = df.execute_stream().await?;
+        // Planning apart from execution: at this scale DataFusion's planning is a
+        // sizeable share of a query, and the report says how much.
+        let p = Instant::now();
+        let plan = ctx
+            .sql(sql)
+            .await?
+            .with_param_values(values.clone())?
+            .create_physical_plan()
+            .await?;
+        planning.push(p.elapsed().as_secs_f64());
+        let mut s = datafusion::physical_plan::execute_stream(plan, ctx.task_ctx())?;
         let mut n = 0u64;
         while let Some(b) = s.next().await {
             n += b?.num_rows() as u64;
@@ -383,7 +397,8 @@ async fn time_query(
         rows = n;
     }
     times.sort_by(f64::total_cmp);
-    Ok((times[times.len() / 2], rows))
+    planning.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], planning[planning.len() / 2], rows))
 }
 
 fn duck_type(t: &arrow::datatypes::DataType) -> &'static str {
@@ -596,19 +611,20 @@ impl BenchReport {
         ));
         s.push_str("Stage seconds are summed over dates; friction and facets run side by side, so stage times add up to more than the pipeline's wall time. Peak RSS is the pipeline process's while the stage ran.\n\n");
         s.push_str(&format!(
-            "## SQL stages side by side ({} dates, median of {} runs; {})\n\n| query | ours s | DuckDB s | ours / DuckDB | ours / full scan | rows equal |\n|---|---:|---:|---:|---:|---|\n",
+            "## SQL stages side by side ({} dates, median of {} runs; {})\n\n| query | ours s | of which planning s | DuckDB s | ours / DuckDB | ours / full scan | rows equal |\n|---|---:|---:|---:|---:|---:|---|\n",
             cfg.sql_dates, cfg.reps, self.duckdb
         ));
         let scan = self.sql.get("scan").map_or(0.0, |c| c.ours);
         for (name, c) in &self.sql {
             s.push_str(&format!(
-                "| {} | {:.3} | {} | {} | {:.2} | {} |\n",
+                "| {} | {:.3} | {:.3} | {} | {} | {:.2} | {} |\n",
                 if name == "scan" {
                     "full scan of events (floor)"
                 } else {
                     name
                 },
                 c.ours,
+                c.ours_planning,
                 c.duckdb.map_or("-".into(), |d| format!("{d:.3}")),
                 c.duckdb
                     .map_or("-".into(), |d| format!("{:.2}", c.ours / d.max(1e-9))),
@@ -620,6 +636,7 @@ impl BenchReport {
                 }
             ));
         }
+        s.push_str("\nOurs is the whole query, planning and execution; planning is SQL to physical plan (parsing, optimizing, listing the partitions). DuckDB's time includes its own planning.\n");
         let l = &self.llm;
         s.push_str(&format!(
             "\n## LLM judge cost model ({} analysed sessions of the last dates, gpt-5-mini at batch prices, o200k tokens)\n\n| per session, both passes | condensed | whole sessions |\n|---|---:|---:|\n| input tokens | {:.0} | {:.0} |\n| output tokens (budget, a ceiling) | {:.0} | {:.0} |\n| US$ per 1,000 sessions | {:.3} | {:.3} |\n\n{} of {} sessions are over the {}-token input budget whole.\n\n",

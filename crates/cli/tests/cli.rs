@@ -971,6 +971,14 @@ fn bench_reports_every_stage_and_both_engines_agree() {
     for q in ["filter", "patterns", "remeasure", "scan"] {
         let c = &r["sql"][q];
         assert_eq!(c["rows"].as_array().unwrap().len(), 2, "{q}");
+        let (ours, planning) = (
+            c["ours"].as_f64().unwrap(),
+            c["ours_planning"].as_f64().unwrap(),
+        );
+        assert!(
+            planning > 0.0 && planning < ours,
+            "{q}: planning ({planning}) is part of the query's time ({ours})"
+        );
         if has_duckdb {
             assert_eq!(
                 c["rows"], c["duckdb_rows"],

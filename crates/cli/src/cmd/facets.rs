@@ -97,9 +97,15 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|p| status == "all" || status_of(&p.name) == status)
                 .collect();
-            if props.is_empty() {
+            if props.is_empty() && decided.is_empty() {
                 println!(
                     "no proposals yet: the facet_discovery stage of `signals run daily` (Mondays) writes them"
+                );
+            } else if props.is_empty() {
+                // A rerun of facet_discovery leaves decided facets out, so their
+                // proposals can be gone while the decisions below remain.
+                println!(
+                    "no proposals in the lake: a decided facet is not proposed again, and the facet_discovery stage of `signals run daily` (Mondays) writes new ones"
                 );
             } else {
                 let rows: Vec<[String; 7]> = shown

@@ -215,6 +215,14 @@ fn a_planted_theme_is_proposed_and_once_accepted_extracted_and_sliced() {
         list.contains("accepted ci_pipeline: github_actions") && list.contains("by alice"),
         "{list}"
     );
+    // Once no date's proposal is left, the list says why and keeps the decision.
+    run("2026-11-02");
+    let list = ok(&signals_env(&lake, &["facets", "list"], &[]));
+    assert!(
+        list.contains("no proposals in the lake: a decided facet is not proposed again")
+            && list.contains("accepted ci_pipeline: github_actions"),
+        "{list}"
+    );
 }
 
 #[test]
