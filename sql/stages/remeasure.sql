@@ -48,17 +48,12 @@ sessions_by_day AS (
     WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
       AND date <= $date
 ),
--- Each deployment's window as one row per day, so that sessions join it on an
--- equality (a hash join) rather than on a range (a nested-loop join).
+-- Each deployment's window as one row per day, so that the per-day counts below
+-- join it on an equality (a hash join) rather than on a range (a nested-loop join).
 window_days AS (
     SELECT version, day AS dep_day,
         unnest(range(day - $remeasure_days, least(day + $remeasure_days - 1, today) + 1)) AS day
     FROM active
-),
-windowed AS (
-    SELECT w.version, w.dep_day, s.session_id, s.agent_version, s.day >= w.dep_day AS after
-    FROM window_days w
-    JOIN sessions_by_day s ON s.day = w.day
 ),
 types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
@@ -73,34 +68,39 @@ affected AS (
       AND date <= $date
     GROUP BY session_id, friction_type
 ),
--- Sessions on each side of each deployment, and those of them with each friction
--- type, in both scopes: `all`, and `version` (before, sessions not on the deployed
+-- Sessions (friction_type NULL), and those of them with each friction type, per
+-- day and agent version: every window is a set of whole days, and both scopes
+-- depend on the version alone, so the windows add up these small counts instead
+-- of joining sessions.
+day_counts AS (
+    SELECT day, agent_version, CAST(NULL AS VARCHAR) AS friction_type, count(*) AS n
+    FROM sessions_by_day
+    GROUP BY day, agent_version
+    UNION ALL
+    SELECT s.day, s.agent_version, a.friction_type, count(*) AS n
+    FROM affected a
+    JOIN sessions_by_day s ON s.session_id = a.session_id
+    GROUP BY s.day, s.agent_version, a.friction_type
+),
+-- Per deployment and friction type (NULL: all sessions), the counts on each side
+-- in both scopes: `all`, and `version` (before, sessions not on the deployed
 -- version; after, sessions on it). `measured` picks one, so that the windows are
 -- not filtered by a per-deployment verdict (a window function) first.
-sides AS (
+scoped AS (
     SELECT
-        version,
-        dep_day,
-        count(*) FILTER (WHERE NOT after) AS before_all,
-        count(*) FILTER (WHERE after) AS after_all,
-        count(*) FILTER (WHERE NOT after AND agent_version IS DISTINCT FROM version) AS before_version,
-        count(*) FILTER (WHERE after AND agent_version = version) AS after_version
-    FROM windowed
-    GROUP BY version, dep_day
+        w.version,
+        w.dep_day,
+        c.friction_type,
+        sum(c.n) FILTER (WHERE c.day < w.dep_day) AS before_all,
+        sum(c.n) FILTER (WHERE c.day >= w.dep_day) AS after_all,
+        sum(c.n) FILTER (WHERE c.day < w.dep_day AND c.agent_version IS DISTINCT FROM w.version) AS before_version,
+        sum(c.n) FILTER (WHERE c.day >= w.dep_day AND c.agent_version = w.version) AS after_version
+    FROM window_days w
+    JOIN day_counts c ON c.day = w.day
+    GROUP BY w.version, w.dep_day, c.friction_type
 ),
-hits AS (
-    SELECT
-        i.version,
-        i.dep_day,
-        f.friction_type,
-        count(*) FILTER (WHERE NOT i.after) AS before_all,
-        count(*) FILTER (WHERE i.after) AS after_all,
-        count(*) FILTER (WHERE NOT i.after AND i.agent_version IS DISTINCT FROM i.version) AS before_version,
-        count(*) FILTER (WHERE i.after AND i.agent_version = i.version) AS after_version
-    FROM windowed i
-    JOIN affected f ON f.session_id = i.session_id
-    GROUP BY i.version, i.dep_day, f.friction_type
-),
+-- Every deployment gets all seven types: its NULL row gives the sessions, a typed
+-- row the affected sessions of its own type (none: 0).
 counted AS (
     SELECT
         d.version,
@@ -109,18 +109,19 @@ counted AS (
         d.source,
         d.ticket_id,
         t.friction_type,
-        coalesce(s.before_all, 0) AS before_all_sessions,
-        coalesce(h.before_all, 0) AS before_all_affected,
-        coalesce(s.after_all, 0) AS after_all_sessions,
-        coalesce(h.after_all, 0) AS after_all_affected,
-        coalesce(s.before_version, 0) AS before_version_sessions,
-        coalesce(h.before_version, 0) AS before_version_affected,
-        coalesce(s.after_version, 0) AS after_version_sessions,
-        coalesce(h.after_version, 0) AS after_version_affected
+        coalesce(max(c.before_all) FILTER (WHERE c.friction_type IS NULL), 0) AS before_all_sessions,
+        coalesce(max(c.before_all) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS before_all_affected,
+        coalesce(max(c.after_all) FILTER (WHERE c.friction_type IS NULL), 0) AS after_all_sessions,
+        coalesce(max(c.after_all) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS after_all_affected,
+        coalesce(max(c.before_version) FILTER (WHERE c.friction_type IS NULL), 0) AS before_version_sessions,
+        coalesce(max(c.before_version) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS before_version_affected,
+        coalesce(max(c.after_version) FILTER (WHERE c.friction_type IS NULL), 0) AS after_version_sessions,
+        coalesce(max(c.after_version) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS after_version_affected
     FROM active d
     CROSS JOIN types t
-    LEFT JOIN sides s ON s.version = d.version AND s.dep_day = d.day
-    LEFT JOIN hits h ON h.version = d.version AND h.dep_day = d.day AND h.friction_type = t.friction_type
+    LEFT JOIN scoped c ON c.version = d.version AND c.dep_day = d.day
+        AND (c.friction_type IS NULL OR c.friction_type = t.friction_type)
+    GROUP BY d.version, d.day, d.today, d.source, d.ticket_id, t.friction_type
 ),
 -- The `version` scope applies when the deployed version appears after.
 measured AS (
