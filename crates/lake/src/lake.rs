@@ -76,12 +76,7 @@ impl Lake {
             let url = Url::from_directory_path(&abs)
                 .map_err(|_| invalid("not an absolute path".into()))?;
             let root = Path::from_absolute_path(&abs).map_err(|e| invalid(e.to_string()))?;
-            return Ok(Self {
-                url,
-                store: Arc::new(LocalFileSystem::new()),
-                root,
-                runtime: runtime()?,
-            });
+            return Self::new(url, Arc::new(LocalFileSystem::new()), root);
         }
         let mut url = Url::parse(location).map_err(|e| invalid(e.to_string()))?;
         if !url.path().ends_with('/') {
@@ -132,12 +127,7 @@ impl Lake {
                 )));
             }
         };
-        Ok(Self {
-            url,
-            store,
-            root,
-            runtime: runtime()?,
-        })
+        Self::new(url, store, root)
     }
 
     /// Open a lake on an existing object store (tests, embedding).
@@ -146,6 +136,11 @@ impl Lake {
             url: url.to_string(),
             reason: e.to_string(),
         })?;
+        Self::new(url, store, root)
+    }
+
+    /// Every constructor ends here: the lake's sessions share one runtime.
+    fn new(url: Url, store: Arc<dyn ObjectStore>, root: Path) -> Result<Self> {
         Ok(Self {
             url,
             store,
@@ -251,6 +246,9 @@ impl Lake {
     fn forget(&self, file: &Path) {
         let caches = &self.runtime.cache_manager;
         caches.get_file_metadata_cache().remove(file);
+        // Statistics are keyed by the table's registration as well as the path, so
+        // this file's entries cannot be named here: all go, and the next query
+        // rebuilds those it needs.
         if let Some(statistics) = caches.get_file_statistic_cache() {
             statistics.clear();
         }
