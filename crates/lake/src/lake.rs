@@ -19,10 +19,11 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::WriterProperties;
 use url::Url;
 
-use crate::schema::{DATE_COLUMN, TableDef, all_tables};
+use crate::schema::{DATE_COLUMN, MAX_CLUSTER_GROUPS, TableDef, all_tables};
 use crate::{Error, Result};
 
 /// The file name of a partition's single data object.
@@ -218,21 +219,57 @@ impl Lake {
         mut stream: SendableRecordBatchStream,
     ) -> Result<u64> {
         let schema = table.file_schema();
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_max_row_group_row_count(Some(256 * 1024))
-            .set_created_by(format!("agent-signals {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_created_by(format!("agent-signals {}", env!("CARGO_PKG_VERSION")));
+        let sort = cluster_keys(table, &schema)?;
+        if !sort.is_empty() {
+            props = props.set_sorting_columns(Some(
+                sort.iter()
+                    .map(|&i| SortingColumn {
+                        column_idx: i as i32,
+                        descending: false,
+                        nulls_first: false,
+                    })
+                    .collect(),
+            ));
+        }
         // BufWriter does one PUT for small files and a multipart upload for large ones;
         // both become visible atomically when the writer is closed.
         let file = self.partition_file(table.name, date);
         let object = object_store::buffered::BufWriter::new(Arc::clone(&self.store), file.clone());
-        let mut writer = AsyncArrowWriter::try_new(object, Arc::clone(&schema), Some(props))?;
+        let mut writer =
+            AsyncArrowWriter::try_new(object, Arc::clone(&schema), Some(props.build()))?;
         let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch = conform(table, &batch?)?;
-            rows += batch.num_rows() as u64;
-            writer.write(&batch).await?;
+        if sort.is_empty() {
+            while let Some(batch) = stream.next().await {
+                let batch = conform(table, &batch?)?;
+                rows += batch.num_rows() as u64;
+                writer.write(&batch).await?;
+            }
+        } else {
+            // A clustered table is sorted as a whole partition: only the judges'
+            // outputs are clustered, and a day of them fits in memory.
+            let mut batches = Vec::new();
+            while let Some(batch) = stream.next().await {
+                batches.push(conform(table, &batch?)?);
+            }
+            let all = arrow::compute::concat_batches(&schema, &batches)?;
+            drop(batches);
+            rows = all.num_rows() as u64;
+            let all = sorted(&all, &sort)?;
+            let runs = arrow::compute::partition(&[Arc::clone(all.column(sort[0]))])?;
+            if runs.len() <= MAX_CLUSTER_GROUPS {
+                for run in runs.ranges() {
+                    writer
+                        .write(&all.slice(run.start, run.end - run.start))
+                        .await?;
+                    writer.flush().await?;
+                }
+            } else {
+                writer.write(&all).await?;
+            }
         }
         writer.close().await?;
         self.forget(&file);
@@ -355,6 +392,37 @@ impl Lake {
         ctx.register_table(def.name, Arc::new(table))?;
         Ok(())
     }
+}
+
+/// The file-schema positions of `table`'s clustering columns.
+fn cluster_keys(table: &TableDef, schema: &arrow::datatypes::SchemaRef) -> Result<Vec<usize>> {
+    table
+        .cluster_by
+        .iter()
+        .map(|c| {
+            schema.index_of(c).map_err(|_| Error::SchemaMismatch {
+                table: table.name.to_string(),
+                reason: format!("clustering column `{c}` is not a column of the table"),
+            })
+        })
+        .collect()
+}
+
+/// `batch` sorted by the columns at `keys`, ascending, nulls last.
+fn sorted(batch: &RecordBatch, keys: &[usize]) -> Result<RecordBatch> {
+    use arrow::compute::{SortColumn, SortOptions};
+    let columns: Vec<SortColumn> = keys
+        .iter()
+        .map(|&i| SortColumn {
+            values: Arc::clone(batch.column(i)),
+            options: Some(SortOptions {
+                descending: false,
+                nulls_first: false,
+            }),
+        })
+        .collect();
+    let order = arrow::compute::lexsort_to_indices(&columns, None)?;
+    Ok(arrow::compute::take_record_batch(batch, &order)?)
 }
 
 /// The runtime of a lake's sessions. The lake's partitions are rewritten in place:

@@ -10,6 +10,11 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 /// Name of the Hive partition column every table is partitioned by.
 pub const DATE_COLUMN: &str = "date";
 
+/// Most row groups a clustered partition file is split into (see
+/// [`TableDef::cluster_by`]): a first clustering column with more values than this
+/// is only sorted by, so that a file never becomes a crowd of tiny row groups.
+pub const MAX_CLUSTER_GROUPS: usize = 64;
+
 /// One column of a lake table.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -32,6 +37,11 @@ pub struct TableDef {
     pub doc: &'static str,
     /// What the `date` partition means for this table.
     pub date_doc: &'static str,
+    /// Columns each partition file is sorted by (none: as written), the first one
+    /// with few values: each of its values gets a row group of its own, so that a
+    /// query filtering on it skips the other values' row groups by their statistics
+    /// instead of decoding them.
+    pub cluster_by: &'static [&'static str],
     /// Columns stored in the Parquet files.
     pub columns: Vec<Column>,
 }
@@ -75,6 +85,14 @@ impl TableDef {
             "| `{}` | string (partition) | no | {} |\n",
             DATE_COLUMN, self.date_doc
         ));
+        if !self.cluster_by.is_empty() {
+            let keys: Vec<String> = self.cluster_by.iter().map(|c| format!("`{c}`")).collect();
+            s.push_str(&format!(
+                "\nEach partition file is sorted by {}, with a row group per `{}` value.\n",
+                keys.join(", "),
+                self.cluster_by[0]
+            ));
+        }
         s
     }
 }
@@ -121,6 +139,7 @@ pub fn events() -> TableDef {
         name: "events",
         doc: "One row per session event, in the interchange format of `spec/session-events.md`, whatever agent log it came from. Rows of a partition are sorted by `session_id`, `seq`.",
         date_doc: "UTC date of the session's earliest event (all events of a session share its date)",
+        cluster_by: &[],
         columns: vec![
             col(
                 "session_id",
@@ -210,6 +229,7 @@ pub fn sessions() -> TableDef {
         name: "sessions",
         doc: "One row per session, derived from `events` by `sql/ingest/sessions.sql` each time a partition is written.",
         date_doc: "UTC date of the session's earliest event",
+        cluster_by: &[],
         columns: vec![
             col(
                 "session_id",
@@ -287,6 +307,7 @@ pub fn quarantine() -> TableDef {
         name: "quarantine",
         doc: "Input lines that could not be read as events, with the reason; nothing is dropped silently.",
         date_doc: "UTC date of the ingest that met the line",
+        cluster_by: &[],
         columns: vec![
             col(
                 "source_file",
@@ -336,6 +357,7 @@ pub fn friction_patterns() -> TableDef {
         name: "friction_patterns",
         doc: "Per date, friction type and slice (`all`, `agent_version`, `model`, `language`, `intent`): how many analysed sessions had the friction, against the trailing baseline, and whether that crosses the pipeline's threshold. Output of the daily pipeline's `patterns` stage (`sql/stages/patterns.sql`, where the test is documented).",
         date_doc: "the day measured",
+        cluster_by: &[],
         columns: vec![
             col("friction_type", DataType::Utf8, false, "friction type"),
             col(
@@ -397,6 +419,7 @@ pub fn tickets() -> TableDef {
         name: "tickets",
         doc: "Every ticket the pipeline has filed, as of the date: one row per ticket in each date's partition (a snapshot), so a ticket's history is its rows over the dates. Written by the daily pipeline's `tickets` stage from the patterns that cross the threshold; a pattern seen again updates its ticket (same fingerprint), one that stops crossing for `fade_days` is marked `faded`.",
         date_doc: "the day the snapshot is of",
+        cluster_by: &[],
         columns: vec![
             s(
                 "ticket_id",
@@ -475,6 +498,7 @@ pub fn ticket_resolutions() -> TableDef {
         name: "ticket_resolutions",
         doc: "Each hand-off of a new ticket to the configured coding-agent command (the daily pipeline's `resolve` stage, off by default): the branch it worked on, the pull request it reported and how it ended. The pull request's review is the human approval gate: nothing is merged by the pipeline.",
         date_doc: "the day of the tickets snapshot that was handed off",
+        cluster_by: &[],
         columns: vec![
             s("ticket_id", "the ticket handed off"),
             s("branch", "the branch created for it in the checkout"),
@@ -521,6 +545,7 @@ pub fn judge_usage() -> TableDef {
         name: "judge_usage",
         doc: "One row per request of the LLM judge (`judge = \"openai\"`): session, pass and attempt, the model and prompt version, tokens sent (after condensing) and received, the tokens the whole session would have taken, and the estimated cost at the configured prices (batch prices in batch mode).",
         date_doc: "the sessions' date",
+        cluster_by: &[],
         columns: vec![
             s("session_id", "the session"),
             s("pass", "`friction` or `facets`"),
@@ -562,6 +587,7 @@ pub fn judge_failures() -> TableDef {
         name: "judge_failures",
         doc: "Every analysed session and pass the LLM judge gave up on after its attempts, with the reason: with `frictions`/`session_facets`, every filtered session is accounted for.",
         date_doc: "the sessions' date",
+        cluster_by: &[],
         columns: vec![
             s("session_id", "the session"),
             s("pass", "`friction` or `facets`"),
@@ -582,6 +608,7 @@ pub fn deployments() -> TableDef {
         name: "deployments",
         doc: "Deployments recorded with `signals deploy record --version V [--at T] [--ticket ID]`, one row per version (recording a version again replaces its row). Deployments are also inferred from the first day an `agent_version` appears in `sessions` (see `sql/stages/remeasure.sql`); those are not stored here.",
         date_doc: "the day of the deployment (UTC)",
+        cluster_by: &[],
         columns: vec![
             s(
                 "version",
@@ -609,6 +636,7 @@ pub fn friction_before_after() -> TableDef {
         name: "friction_before_after",
         doc: "For each deployment of the last `remeasure_horizon_days` and each friction type, as of the date: the share of analysed sessions with the friction in the window before the deployment and in the window after it, the change, a two-sided two-proportion z-test and a verdict. Written by the daily pipeline's `remeasure` stage (`sql/stages/remeasure.sql`).",
         date_doc: "the day the measurement is as of",
+        cluster_by: &[],
         columns: vec![
             s("version", "the deployment's version"),
             s("deployed_on", "the deployment's day (YYYY-MM-DD)"),
@@ -682,6 +710,7 @@ pub fn analysed_sessions() -> TableDef {
         name: "analysed_sessions",
         doc: "The sessions of a day that the daily pipeline analyses: output of its `filter` stage (`sql/stages/filter.sql`, default at least 30 agentic steps). The judge stages read it.",
         date_doc: "the session's date (as in `sessions`)",
+        cluster_by: &[],
         columns: vec![
             col("session_id", DataType::Utf8, false, "chosen session"),
             col(
@@ -712,6 +741,7 @@ pub fn frictions() -> TableDef {
         name: "frictions",
         doc: "One row per friction moment a judge found in an analysed session. A session with no row here (but rows in `session_facets`) was analysed and found free of friction.",
         date_doc: "the session's date (as in `sessions`)",
+        cluster_by: &[],
         columns: vec![
             col(
                 "session_id",
@@ -777,6 +807,7 @@ pub fn session_facets() -> TableDef {
         name: "session_facets",
         doc: "Facets of every analysed session, one row per (facet, value), so new facets need no migration. Core facets: `language`, `framework`, `intent`, `tool_confirmed`, `tool_rejected`, `tool_cancelled`, `outcome`, `step_count`.",
         date_doc: "the session's date (as in `sessions`)",
+        cluster_by: &["facet", "session_id"],
         columns: vec![
             col("session_id", DataType::Utf8, false, "analysed session"),
             col("facet", DataType::Utf8, false, "facet name"),
@@ -812,6 +843,7 @@ pub fn facet_proposals() -> TableDef {
         name: "facet_proposals",
         doc: "One row per theme the `facet_discovery` stage found in the window's session summaries that no existing facet value or friction type picks out: a proposed new facet dimension. `signals facets list|accept|reject` decides on them (decisions live in the lake's `_facets/`); an accepted facet is extracted by the facet pass from then on.",
         date_doc: "the discovery run's date (the window ends on it)",
+        cluster_by: &[],
         columns: vec![
             col(
                 "name",

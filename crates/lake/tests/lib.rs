@@ -44,6 +44,23 @@ async fn count(lake: &Lake, sql: &str) -> i64 {
         .value(0)
 }
 
+/// A Parquet reader over the partition file of `table` on `d`, as stored.
+async fn partition_reader(
+    lake: &Lake,
+    table: &str,
+    d: NaiveDate,
+) -> parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<bytes::Bytes> {
+    let file = lake
+        .store()
+        .get(&lake.partition_file(table, d))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap()
+}
+
 async fn roundtrip_and_replace(lake: Lake) {
     let def = schema::quarantine();
     let d1 = date("2026-11-20");
@@ -172,16 +189,7 @@ async fn every_table_roundtrips_its_schema() {
             .await
             .unwrap();
         assert!(meta.size > 0);
-        let file = lake
-            .store()
-            .get(&lake.partition_file(def.name, date("2026-01-01")))
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let reader =
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let reader = partition_reader(&lake, def.name, date("2026-01-01")).await;
         assert_eq!(
             reader.schema().as_ref(),
             def.file_schema().as_ref(),
@@ -391,4 +399,122 @@ fn data_dictionary_is_in_sync() {
         readme.contains(generated.trim()),
         "sql/README.md is out of date: regenerate its tables section with `signals tables --markdown`"
     );
+}
+
+/// `session_facets` rows of `sessions` sessions, each with the facets `summary`,
+/// `language` and `outcome`, in the order a judge writes them (by session).
+fn facet_rows(sessions: std::ops::Range<usize>) -> RecordBatch {
+    let def = schema::session_facets();
+    let mut ids = Vec::new();
+    let mut facets = Vec::new();
+    for s in sessions.rev() {
+        for f in ["summary", "language", "outcome"] {
+            ids.push(format!("sess-{s:06}"));
+            facets.push(f);
+        }
+    }
+    let n = ids.len();
+    RecordBatch::try_new(
+        def.file_schema(),
+        vec![
+            Arc::new(StringArray::from(ids)),
+            Arc::new(StringArray::from(facets)),
+            Arc::new(StringArray::from(vec!["v"; n])),
+            Arc::new(StringArray::from(vec!["inferred"; n])),
+            Arc::new(StringArray::from(vec!["builtin"; n])),
+            Arc::new(StringArray::from(vec!["1"; n])),
+        ],
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_clustered_table_is_written_sorted_with_a_row_group_per_value_that_queries_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let def = schema::session_facets();
+    assert_eq!(def.cluster_by, ["facet", "session_id"]);
+    let d = date("2026-11-20");
+    // Two batches, each in the judge's order: the partition as a whole gets sorted.
+    let written = lake
+        .write_partition_batches(&def, d, vec![facet_rows(5000..10000), facet_rows(0..5000)])
+        .await
+        .unwrap();
+    assert_eq!(written, 30_000);
+
+    let reader = partition_reader(&lake, "session_facets", d).await;
+    let meta = reader.metadata().clone();
+    let facet_idx = def.file_schema().index_of("facet").unwrap();
+    let id_idx = def.file_schema().index_of("session_id").unwrap();
+    // One row group per facet, each declaring the sort and holding that facet only.
+    let groups: Vec<(String, i64)> = meta
+        .row_groups()
+        .iter()
+        .map(|g| {
+            let sorting: Vec<i32> = g
+                .sorting_columns()
+                .unwrap()
+                .iter()
+                .map(|c| c.column_idx)
+                .collect();
+            assert_eq!(sorting, [facet_idx as i32, id_idx as i32]);
+            let stats = g.column(facet_idx).statistics().unwrap();
+            assert_eq!(stats.min_bytes_opt(), stats.max_bytes_opt());
+            let value = String::from_utf8(stats.min_bytes_opt().unwrap().to_vec()).unwrap();
+            (value, g.num_rows())
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("language".to_string(), 10_000),
+            ("outcome".to_string(), 10_000),
+            ("summary".to_string(), 10_000)
+        ]
+    );
+
+    // The rows themselves, in file order: by facet, then session.
+    let mut keys = Vec::new();
+    for b in reader.build().unwrap() {
+        let b = b.unwrap();
+        let (ids, facets) = (
+            b.column(id_idx).as_string::<i32>(),
+            b.column(facet_idx).as_string::<i32>(),
+        );
+        keys.extend(
+            (0..b.num_rows()).map(|i| (facets.value(i).to_string(), ids.value(i).to_string())),
+        );
+    }
+    assert_eq!(keys.len(), 30_000);
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "rows are not sorted by (facet, session_id)"
+    );
+
+    // A query on one facet reads its row group only, and still counts every row.
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM session_facets WHERE facet = 'language'"
+        )
+        .await,
+        10_000
+    );
+    let ctx = lake.session_context().await.unwrap();
+    let plan = ctx
+        .sql("EXPLAIN ANALYZE SELECT count(*) FROM session_facets WHERE facet = 'language'")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&plan)
+        .unwrap()
+        .to_string();
+    let pruned = text
+        .split("row_groups_pruned_statistics=")
+        .nth(1)
+        .and_then(|s| s.split(" matched").next())
+        .expect("the scan reports row group pruning");
+    assert_eq!(pruned, "3 total → 1", "{text}");
 }
