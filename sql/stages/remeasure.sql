@@ -50,8 +50,10 @@ sessions_by_day AS (
 ),
 -- Each deployment's window as one row per day, so that the per-day counts below
 -- join it on an equality (a hash join) rather than on a range (a nested-loop join).
+-- Every deployment has at least its own day, and carries what the output needs:
+-- `active` (and so `all_deployments`) is read here only, once.
 window_days AS (
-    SELECT version, day AS dep_day,
+    SELECT version, day AS dep_day, today, source, ticket_id,
         unnest(range(day - $remeasure_days, least(day + $remeasure_days - 1, today) + 1)) AS day
     FROM active
 ),
@@ -85,43 +87,46 @@ day_counts AS (
 -- Per deployment and friction type (NULL: all sessions), the counts on each side
 -- in both scopes: `all`, and `version` (before, sessions not on the deployed
 -- version; after, sessions on it). `measured` picks one, so that the windows are
--- not filtered by a per-deployment verdict (a window function) first.
+-- not filtered by a per-deployment verdict (a window function) first. A window
+-- without sessions still gives its deployment a row (friction_type NULL, no counts).
 scoped AS (
     SELECT
         w.version,
         w.dep_day,
+        w.today,
+        w.source,
+        w.ticket_id,
         c.friction_type,
         sum(c.n) FILTER (WHERE c.day < w.dep_day) AS before_all,
         sum(c.n) FILTER (WHERE c.day >= w.dep_day) AS after_all,
         sum(c.n) FILTER (WHERE c.day < w.dep_day AND c.agent_version IS DISTINCT FROM w.version) AS before_version,
         sum(c.n) FILTER (WHERE c.day >= w.dep_day AND c.agent_version = w.version) AS after_version
     FROM window_days w
-    JOIN day_counts c ON c.day = w.day
-    GROUP BY w.version, w.dep_day, c.friction_type
+    LEFT JOIN day_counts c ON c.day = w.day
+    GROUP BY w.version, w.dep_day, w.today, w.source, w.ticket_id, c.friction_type
 ),
 -- Every deployment gets all seven types: its NULL row gives the sessions, a typed
--- row the affected sessions of its own type (none: 0).
+-- row the affected sessions of its own type (none: 0). At most eight rows per
+-- deployment meet the seven types here.
 counted AS (
     SELECT
-        d.version,
-        d.day,
-        d.today,
-        d.source,
-        d.ticket_id,
+        c.version,
+        c.dep_day AS day,
+        c.today,
+        c.source,
+        c.ticket_id,
         t.friction_type,
         coalesce(max(c.before_all) FILTER (WHERE c.friction_type IS NULL), 0) AS before_all_sessions,
-        coalesce(max(c.before_all) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS before_all_affected,
+        coalesce(max(c.before_all) FILTER (WHERE c.friction_type = t.friction_type), 0) AS before_all_affected,
         coalesce(max(c.after_all) FILTER (WHERE c.friction_type IS NULL), 0) AS after_all_sessions,
-        coalesce(max(c.after_all) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS after_all_affected,
+        coalesce(max(c.after_all) FILTER (WHERE c.friction_type = t.friction_type), 0) AS after_all_affected,
         coalesce(max(c.before_version) FILTER (WHERE c.friction_type IS NULL), 0) AS before_version_sessions,
-        coalesce(max(c.before_version) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS before_version_affected,
+        coalesce(max(c.before_version) FILTER (WHERE c.friction_type = t.friction_type), 0) AS before_version_affected,
         coalesce(max(c.after_version) FILTER (WHERE c.friction_type IS NULL), 0) AS after_version_sessions,
-        coalesce(max(c.after_version) FILTER (WHERE c.friction_type IS NOT NULL), 0) AS after_version_affected
-    FROM active d
+        coalesce(max(c.after_version) FILTER (WHERE c.friction_type = t.friction_type), 0) AS after_version_affected
+    FROM scoped c
     CROSS JOIN types t
-    LEFT JOIN scoped c ON c.version = d.version AND c.dep_day = d.day
-        AND (c.friction_type IS NULL OR c.friction_type = t.friction_type)
-    GROUP BY d.version, d.day, d.today, d.source, d.ticket_id, t.friction_type
+    GROUP BY c.version, c.dep_day, c.today, c.source, c.ticket_id, t.friction_type
 ),
 -- The `version` scope applies when the deployed version appears after.
 measured AS (

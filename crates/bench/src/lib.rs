@@ -51,9 +51,6 @@ pub enum Error {
     /// The pipeline could not be loaded.
     #[error(transparent)]
     Runner(#[from] signals_runner::Error),
-    /// The re-measurement session could not be made.
-    #[error(transparent)]
-    Deploy(#[from] signals_deploy::Error),
     /// A step (child process, file) failed.
     #[error("{0}")]
     Step(String),
@@ -316,9 +313,7 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
         let mut c = SqlCompare::default();
         for d in &chosen {
             let params = pipeline.resolve_params(&[], &d.to_string())?;
-            // Remeasure runs in its own session, made for each run (and timed).
-            let fresh = (stage == "remeasure").then_some(&lake);
-            let (secs, planning, rows) = time_query(fresh, &ctx, sql, &params, cfg.reps).await?;
+            let (secs, planning, rows) = time_query(&ctx, sql, &params, cfg.reps).await?;
             c.ours += secs;
             c.ours_planning += planning;
             c.rows.push(rows);
@@ -350,10 +345,9 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     Ok(r)
 }
 
-/// Median seconds of `reps` runs of a query (all batches read), and its rows: in
-/// `ctx`, or with `fresh`, in a new re-measurement session per run.
+/// Median seconds of `reps` runs of a query in `ctx` (all batches read), the
+/// median of their planning, and its rows.
 async fn time_query(
-    fresh: Option<&Lake>,
     ctx: &SessionContext,
     sql: &str,
     params: &BTreeMap<String, Param>,
@@ -370,14 +364,6 @@ async fn time_query(
     let mut rows = 0;
     for _ in 0..reps.max(1) {
         let t = Instant::now();
-        let own;
-        let ctx = match fresh {
-            Some(lake) => {
-                own = signals_deploy::session(lake).await?;
-                &own
-            }
-            None => ctx,
-        };
         // Planning apart from execution: at this scale DataFusion's planning is a
         // sizeable share of a query, and the report says how much.
         let p = Instant::now();

@@ -139,6 +139,33 @@ fn ingest_from_stdin_and_sql_output_formats() {
         .map(|b| b.unwrap().num_rows())
         .sum();
     assert_eq!(rows, 1);
+    // The shell, fed on stdin: a `;` in a comment or a string does not end the
+    // statement (the files under sql/ have such comments); the one after it does.
+    let mut shell = Command::new(env!("CARGO_BIN_EXE_signals"))
+        .args(["sql", "--format", "csv"])
+        .env("SIGNALS_LAKE", &lake)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    shell
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT session_id,\n  -- the rate x / n;\n  'a;' AS s /* b; */\nFROM sessions;\nSELECT 2 AS two;\n")
+        .unwrap();
+    let out = shell.wait_with_output().unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains("session_id,s\ns1,a;\n") && text.contains("two\n2\n"),
+        "{text}"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // DataFusion's catalog commands work too.
     assert!(ok(&signals(&lake, &["sql", "SHOW TABLES"])).contains("quarantine"));
     assert!(ok(&signals(&lake, &["sql", "DESCRIBE events"])).contains("ingested_at"));

@@ -245,15 +245,6 @@ impl RemeasureParams {
     }
 }
 
-/// The session the re-measurement runs in: the lake's, with `all_deployments`
-/// computed once (the query reads it twice, and DataFusion would inline it at
-/// each reference).
-pub async fn session(lake: &Lake) -> Result<SessionContext> {
-    let ctx = lake.session_context().await?;
-    signals_lake::materialize_view(&ctx, "all_deployments").await?;
-    Ok(ctx)
-}
-
 /// The before/after rows as of `date` (the `friction_before_after` schema),
 /// computed by `sql` (normally [`REMEASURE_SQL`]) without writing anything.
 pub async fn measure(
@@ -262,7 +253,7 @@ pub async fn measure(
     date: NaiveDate,
     params: &RemeasureParams,
 ) -> Result<Vec<RecordBatch>> {
-    let ctx = session(lake).await?;
+    let ctx = lake.session_context().await?;
     let def = schema::friction_before_after();
     let mut stream = ctx
         .sql(sql)

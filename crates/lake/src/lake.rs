@@ -501,22 +501,3 @@ pub fn string_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<Strin
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidDate(s.into()))
 }
-
-/// Replace the view `name` of `ctx` by a table holding its rows, computed once.
-/// DataFusion inlines a view (or CTE) at every reference: a query that reads a
-/// costly view several times (the re-measurement reads `all_deployments`, a scan of
-/// every `sessions` partition, four times) runs it once this way.
-pub async fn materialize_view(ctx: &SessionContext, name: &str) -> Result<()> {
-    let df = ctx.table(name).await?;
-    let schema = Arc::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await?;
-    ctx.deregister_table(name)?;
-    ctx.register_table(
-        name,
-        Arc::new(datafusion::datasource::MemTable::try_new(
-            schema,
-            vec![batches],
-        )?),
-    )?;
-    Ok(())
-}

@@ -272,7 +272,7 @@ async fn shell(ctx: &SessionContext, format: Format) -> anyhow::Result<ExitCode>
         }
         buffer.push_str(&line);
         buffer.push('\n');
-        if trimmed.ends_with(';') {
+        if ends_statement(&buffer) {
             let sql = std::mem::take(&mut buffer);
             let _ = rl.add_history_entry(sql.trim());
             run_interactive(ctx, &sql, format).await;
@@ -282,6 +282,58 @@ async fn shell(ctx: &SessionContext, format: Format) -> anyhow::Result<ExitCode>
         let _ = rl.save_history(h);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `sql` ends with a `;` that ends a statement: not one inside a string,
+/// a quoted identifier or a comment (`-- p = x / n;` in a comment line of a query
+/// pasted from `sql/` must not run the half read so far).
+fn ends_statement(sql: &str) -> bool {
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        LineComment,
+        BlockComment,
+        Str,
+        Ident,
+    }
+    let mut state = In::Code;
+    let mut last = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match state {
+            In::Code => match c {
+                '-' if chars.peek() == Some(&'-') => {
+                    chars.next();
+                    state = In::LineComment;
+                }
+                '/' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    state = In::BlockComment;
+                }
+                '\'' => {
+                    state = In::Str;
+                    last = Some(c);
+                }
+                '"' => {
+                    state = In::Ident;
+                    last = Some(c);
+                }
+                c if !c.is_whitespace() => last = Some(c),
+                _ => {}
+            },
+            In::LineComment if c == '\n' => state = In::Code,
+            In::BlockComment if c == '*' && chars.peek() == Some(&'/') => {
+                chars.next();
+                state = In::Code;
+            }
+            // A quote ends the string unless a second one follows ('' is a quote
+            // in it); the guard consumes that second one.
+            In::Str if c == '\'' && chars.next_if_eq(&'\'').is_none() => state = In::Code,
+            In::Ident if c == '"' => state = In::Code,
+            _ => {}
+        }
+    }
+    matches!(state, In::Code | In::LineComment) && last == Some(';')
 }
 
 async fn run_interactive(ctx: &SessionContext, sql: &str, format: Format) {
