@@ -956,6 +956,8 @@ fn bench_reports_every_stage_and_both_engines_agree() {
             &b,
             "--reps",
             "1",
+            "--rounds",
+            "2",
             "--sql-dates",
             "2",
             "--llm-sample",
@@ -1006,11 +1008,22 @@ fn bench_reports_every_stage_and_both_engines_agree() {
             planning > 0.0 && planning < ours,
             "{q}: planning ({planning}) is part of the query's time ({ours})"
         );
+        assert_eq!(c["ours_rounds"].as_array().unwrap().len(), 2, "{q}");
         if has_duckdb {
             assert_eq!(
                 c["rows"], c["duckdb_rows"],
                 "{q}: both engines give the same rows"
             );
+            // Both engines ran in each round, and the ratio is the rounds' median.
+            let ratios: Vec<f64> = c["ratios"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(ratios.len(), 2, "{q}");
+            let ratio = c["ratio"].as_f64().unwrap();
+            assert!(ratios.contains(&ratio), "{q}: {ratio} of {ratios:?}");
         }
     }
     assert_eq!(r["llm"]["sessions"], 50);

@@ -33,6 +33,10 @@ pub struct Args {
     /// Runs per query; the median counts.
     #[arg(long, default_value_t = 3)]
     reps: usize,
+    /// Rounds of the side-by-side: every query in ours, then in DuckDB, again and
+    /// again; the median round counts (the machine's speed drifts between them).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Dates (the last ones) the SQL stages are compared on.
     #[arg(long, default_value_t = 5)]
     sql_dates: usize,
@@ -52,6 +56,7 @@ pub async fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         exe: std::env::current_exe().context("locating the signals binary")?,
         python: args.python,
         reps: args.reps,
+        rounds: args.rounds,
         sql_dates: args.sql_dates,
         llm_sample: args.llm_sample,
     };
