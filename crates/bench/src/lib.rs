@@ -348,6 +348,18 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     // Rounds alternate the engines, so that a drift of the machine's speed (this
     // machine's moves by 20-70% between stretches) falls on both of them.
     let rounds = cfg.rounds.max(1);
+    let job = if cfg.python.is_empty() {
+        r.duckdb = "skipped (--python \"\")".into();
+        None
+    } else {
+        match duckdb_job(cfg, &lake_dir, &pipeline, &queries, &chosen) {
+            Ok(job) => Some(job),
+            Err(e) => {
+                r.duckdb = format!("not run: {e}");
+                None
+            }
+        }
+    };
     for round in 1..=rounds {
         eprintln!("bench: SQL stages in DataFusion (round {round} of {rounds})");
         for (stage, sql) in &queries {
@@ -364,12 +376,11 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
             c.ours_rounds.push(ours);
             c.planning_rounds.push(planning);
         }
-        if cfg.python.is_empty() {
-            r.duckdb = "skipped (--python \"\")".into();
+        let Some((script, job)) = &job else {
             continue;
-        }
+        };
         eprintln!("bench: SQL stages in DuckDB (round {round} of {rounds})");
-        match duckdb(cfg, &lake_dir, &pipeline, &queries, &chosen) {
+        match duckdb(cfg, script, job) {
             Ok(v) => {
                 r.duckdb = format!("duckdb {}", v["duckdb"].as_str().unwrap_or("?"));
                 for (stage, c) in &mut r.sql {
@@ -450,14 +461,15 @@ fn duck_type(t: &arrow::datatypes::DataType) -> &'static str {
     }
 }
 
-/// Run the DuckDB side (`duckdb_stages.py`) on the same files and queries.
-fn duckdb(
+/// The DuckDB side's script (`duckdb_stages.py`) and its job, the same files and
+/// queries as ours, written once into the working directory.
+fn duckdb_job(
     cfg: &BenchConfig,
     lake_dir: &Path,
     pipeline: &Pipeline,
     queries: &[(String, String)],
     dates: &[NaiveDate],
-) -> Result<Value> {
+) -> Result<(PathBuf, String)> {
     let script = cfg.dir.join("duckdb_stages.py");
     std::fs::write(&script, include_str!("../duckdb_stages.py"))?;
     let tables: serde_json::Map<String, Value> = schema::all_tables()
@@ -505,9 +517,15 @@ fn duckdb(
     let job = json!({"lake": lake_dir.canonicalize()?.display().to_string(), "tables": tables, "views": views, "queries": qs, "reps": cfg.reps.max(1), "threads": threads});
     // Kept beside the script, to rerun the DuckDB side by hand:
     // python3 duckdb_stages.py < duckdb_job.json
-    std::fs::write(cfg.dir.join("duckdb_job.json"), job.to_string())?;
+    let job = job.to_string();
+    std::fs::write(cfg.dir.join("duckdb_job.json"), &job)?;
+    Ok((script, job))
+}
+
+/// Run one round of the DuckDB side: its stages' seconds and rows (JSON).
+fn duckdb(cfg: &BenchConfig, script: &Path, job: &str) -> Result<Value> {
     let mut child = std::process::Command::new(&cfg.python)
-        .arg(&script)
+        .arg(script)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -517,7 +535,7 @@ fn duckdb(
         .stdin
         .take()
         .expect("stdin")
-        .write_all(job.to_string().as_bytes())?;
+        .write_all(job.as_bytes())?;
     let out = child.wait_with_output()?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
