@@ -387,7 +387,10 @@ impl Lake {
         let config = ListingTableConfig::new(self.table_url(def.name)?)
             .with_listing_options(options)
             .with_schema(def.file_schema());
-        let table = ListingTable::try_new(config)?;
+        // The runtime's statistics cache, as DataFusion's own `register_listing_table`
+        // does: without it every plan rebuilds each file's statistics from its footer.
+        let table = ListingTable::try_new(config)?
+            .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
         ctx.deregister_table(def.name)?;
         ctx.register_table(def.name, Arc::new(table))?;
         Ok(())

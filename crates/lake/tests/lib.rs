@@ -518,3 +518,53 @@ async fn a_clustered_table_is_written_sorted_with_a_row_group_per_value_that_que
         .expect("the scan reports row group pruning");
     assert_eq!(pruned, "3 total → 1", "{text}");
 }
+
+/// The sessions of a lake keep each file's statistics in the runtime's cache (a
+/// query plans without rebuilding them from footers), and never answer from a stale
+/// entry: not after this lake rewrites a partition, nor after another one does.
+/// `count(*)` is answered from exact file statistics, so a stale entry would show.
+#[tokio::test]
+async fn file_statistics_are_cached_and_never_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let def = schema::quarantine();
+    let d = date("2026-11-20");
+    lake.write_partition_batches(&def, d, vec![quarantine_rows(5, 1)])
+        .await
+        .unwrap();
+    let ctx = lake.session_context().await.unwrap();
+    let n = |ctx: datafusion::prelude::SessionContext| async move {
+        let b = ctx
+            .sql("SELECT count(*) FROM quarantine")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        b[0].column(0)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .value(0)
+    };
+    assert_eq!(n(ctx.clone()).await, 5);
+    let cache = ctx
+        .runtime_env()
+        .cache_manager
+        .get_file_statistic_cache()
+        .expect("the runtime has a statistics cache");
+    assert_eq!(cache.len(), 1, "the partition file's statistics are cached");
+
+    // Another process (its own lake and caches) rewrites the partition.
+    let other = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    other
+        .write_partition_batches(&def, d, vec![quarantine_rows(2, 1)])
+        .await
+        .unwrap();
+    assert_eq!(n(ctx.clone()).await, 2);
+
+    // This lake rewrites it.
+    lake.write_partition_batches(&def, d, vec![quarantine_rows(7, 1)])
+        .await
+        .unwrap();
+    assert_eq!(n(ctx.clone()).await, 7);
+    assert_eq!(n(lake.session_context().await.unwrap()).await, 7);
+}
