@@ -139,8 +139,9 @@ fn ingest_from_stdin_and_sql_output_formats() {
         .map(|b| b.unwrap().num_rows())
         .sum();
     assert_eq!(rows, 1);
-    // The shell, fed on stdin: a `;` in a comment or a string does not end the
-    // statement (the files under sql/ have such comments); the one after it does.
+    // The shell, fed on stdin: a `;` in a comment (one line or several) or a string
+    // does not end the statement (the files under sql/ have such comments); the one
+    // after it does.
     let mut shell = Command::new(env!("CARGO_BIN_EXE_signals"))
         .args(["sql", "--format", "csv"])
         .env("SIGNALS_LAKE", &lake)
@@ -153,7 +154,7 @@ fn ingest_from_stdin_and_sql_output_formats() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"SELECT session_id,\n  -- the rate x / n;\n  'a;' AS s /* b; */\nFROM sessions;\nSELECT 2 AS two;\n")
+        .write_all(b"SELECT session_id,\n  -- the rate x / n;\n  'a;' AS s /* b; */\nFROM sessions;\nSELECT 2 /* a comment over lines;\n */ AS two;\n")
         .unwrap();
     let out = shell.wait_with_output().unwrap();
     let text = ok(&out);

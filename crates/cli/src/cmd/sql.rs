@@ -286,54 +286,22 @@ async fn shell(ctx: &SessionContext, format: Format) -> anyhow::Result<ExitCode>
 
 /// Whether `sql` ends with a `;` that ends a statement: not one inside a string,
 /// a quoted identifier or a comment (`-- p = x / n;` in a comment line of a query
-/// pasted from `sql/` must not run the half read so far).
+/// pasted from `sql/` must not run the half read so far). The tokenizer of the
+/// dialect `run_statements` parses with decides, so every form of quote and comment
+/// counts; input it rejects ends inside a string, quoted identifier or comment, and
+/// its statement goes on (Ctrl-C clears it).
 fn ends_statement(sql: &str) -> bool {
-    #[derive(PartialEq)]
-    enum In {
-        Code,
-        LineComment,
-        BlockComment,
-        Str,
-        Ident,
-    }
-    let mut state = In::Code;
-    let mut last = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match state {
-            In::Code => match c {
-                '-' if chars.peek() == Some(&'-') => {
-                    chars.next();
-                    state = In::LineComment;
-                }
-                '/' if chars.peek() == Some(&'*') => {
-                    chars.next();
-                    state = In::BlockComment;
-                }
-                '\'' => {
-                    state = In::Str;
-                    last = Some(c);
-                }
-                '"' => {
-                    state = In::Ident;
-                    last = Some(c);
-                }
-                c if !c.is_whitespace() => last = Some(c),
-                _ => {}
-            },
-            In::LineComment if c == '\n' => state = In::Code,
-            In::BlockComment if c == '*' && chars.peek() == Some(&'/') => {
-                chars.next();
-                state = In::Code;
-            }
-            // A quote ends the string unless a second one follows ('' is a quote
-            // in it); the guard consumes that second one.
-            In::Str if c == '\'' && chars.next_if_eq(&'\'').is_none() => state = In::Code,
-            In::Ident if c == '"' => state = In::Code,
-            _ => {}
-        }
-    }
-    matches!(state, In::Code | In::LineComment) && last == Some(';')
+    use datafusion::sql::sqlparser::dialect::GenericDialect;
+    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .rev()
+                .find(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
+                == Some(&Token::SemiColon)
+        })
 }
 
 async fn run_interactive(ctx: &SessionContext, sql: &str, format: Format) {
