@@ -14,9 +14,9 @@ from datafusion import SessionContext
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLES = [
-    "sessions", "events", "quarantine", "analysed_sessions", "frictions", "session_facets",
-    "friction_patterns", "judge_usage", "judge_failures", "tickets", "ticket_resolutions",
-    "deployments", "friction_before_after",
+    "sessions", "events", "quarantine", "analysed_sessions", "frictions", "session_frictions",
+    "session_facets", "friction_patterns", "judge_usage", "judge_failures", "tickets",
+    "ticket_resolutions", "deployments", "friction_before_after",
 ]
 
 

@@ -61,19 +61,13 @@ types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
         ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
 ),
--- One row per windowed session and friction type it has, plus one row per
--- windowed session with friction_type NULL (the session itself) ...
+-- One row per windowed session and friction type it has (`session_frictions`,
+-- with its moments), plus one row per windowed session with friction_type NULL
+-- (the session itself) ...
 marks AS (
-    SELECT
-        f.session_id,
-        f.friction_type,
-        count(*) AS moments,
-        count(*) FILTER (WHERE f.severity = 'high') AS high,
-        count(*) FILTER (WHERE f.severity = 'medium') AS medium,
-        count(*) FILTER (WHERE f.severity = 'low') AS low
-    FROM frictions f
+    SELECT f.session_id, f.friction_type, f.moments, f.high, f.medium, f.low
+    FROM session_frictions f
     WHERE f.date >= arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $baseline_days AS INT), 'Date32') AS VARCHAR), 'Utf8') AND f.date <= $date
-    GROUP BY f.session_id, f.friction_type
     UNION ALL
     SELECT session_id, CAST(NULL AS VARCHAR), 0, 0, 0, 0 FROM windowed
 ),

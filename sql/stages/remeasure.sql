@@ -61,14 +61,14 @@ types AS (
     SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
         ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
 ),
--- Each session with each friction type it has, once. A session id is unique in the
--- lake (ingest keeps each session in one date): joins are on session_id alone.
+-- Each session with each friction type it has, once (`session_frictions`: each
+-- day deduplicated once, by its stage). A session id is unique in the lake (ingest
+-- keeps each session in one date): joins are on session_id alone.
 affected AS (
     SELECT session_id, friction_type
-    FROM frictions
+    FROM session_frictions
     WHERE date > arrow_cast(CAST(arrow_cast(CAST(CAST(CAST(date_part('epoch', CAST($date AS DATE)) AS BIGINT) / 86400 AS BIGINT) - $remeasure_horizon_days - $remeasure_days AS INT), 'Date32') AS VARCHAR), 'Utf8')
       AND date <= $date
-    GROUP BY session_id, friction_type
 ),
 -- Sessions (friction_type NULL), and those of them with each friction type, per
 -- day and agent version: every window is a set of whole days, and both scopes

@@ -38,6 +38,16 @@ fn ok(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The first row of `signals sql --format csv` output whose columns are integers.
+fn int_row(csv: &str) -> Vec<i64> {
+    csv.lines()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row in {csv}"))
+        .split(',')
+        .map(|v| v.parse().unwrap_or_else(|e| panic!("{v}: {e} in {csv}")))
+        .collect()
+}
+
 fn generate(dir: &Path, sessions: u32) -> String {
     let out = dir.join("sessions_dir");
     let labels = dir.join("labels.jsonl");
@@ -441,13 +451,7 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
              (SELECT count(*) FROM sessions WHERE step_count >= 30) AS l, \
              (SELECT count(*) FROM frictions) AS f, (SELECT count(*) FROM session_facets) AS s";
     let counts = ok(&signals(&lake, &["sql", "--format", "csv", q]));
-    let row: Vec<i64> = counts
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let row = int_row(&counts);
     assert_eq!(row[0], row[1], "the filter keeps the long sessions");
     assert!(row[0] > 100 && row[2] > 0 && row[3] > 0, "{counts}");
 
@@ -605,6 +609,100 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
     );
 }
 
+/// A lake judged before the `session_frictions` stage existed: the stages that
+/// count from it name the dates it lacks and the command, and the backfill runs
+/// only that stage on the dates already done.
+#[test]
+fn a_lake_from_before_session_frictions_is_named_and_backfilled() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake_dir = dir.path().join("lake");
+    let lake = lake_dir.display().to_string();
+    ok(&signals_in(repo(), &lake, &["ingest", "data/sessions"]));
+    let range = ["--from", "2026-11-01", "--to", "2026-11-02"];
+    ok(&signals_in(
+        repo(),
+        &lake,
+        &[&["backfill", "daily"][..], &range[..]].concat(),
+    ));
+    // What an older version left: frictions on 2026-11-01, no session_frictions,
+    // and a run state without the stage.
+    std::fs::remove_dir_all(lake_dir.join("session_frictions/date=2026-11-01")).unwrap();
+    let state = lake_dir.join("_runs/daily/date=2026-11-01.json");
+    let mut run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    run["stages"]
+        .as_object_mut()
+        .unwrap()
+        .remove("session_frictions")
+        .expect("the run state has the stage");
+    std::fs::write(&state, run.to_string()).unwrap();
+
+    let o = signals_in(repo(), &lake, &["run", "daily", "--date", "2026-11-03"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("patterns failed"), "{out}");
+    assert!(
+        out.contains(
+            "session_frictions has no partition for 1 date(s) that frictions has (2026-11-01)"
+        ) && out.contains("`signals backfill daily --all`"),
+        "{out}"
+    );
+    // `signals compare` reads it too, and says the same.
+    let o = signals_in(
+        repo(),
+        &lake,
+        &["compare", "--deploy", "1.5.0", "--date", "2026-11-02"],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("session_frictions has no partition"), "{err}");
+
+    let args: Vec<&str> = "backfill daily --from 2026-11-01 --to 2026-11-03"
+        .split(' ')
+        .collect();
+    let o = signals_in(repo(), &lake, &args);
+    let out = ok(&o);
+    assert!(out.contains("backfill daily: 3 dates, 0 failed"), "{out}");
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        log.contains("daily 2026-11-01 session_frictions: succeeded")
+            && !log.contains("daily 2026-11-01 friction: started")
+            && !log.contains("daily 2026-11-01 patterns: started"),
+        "{log}"
+    );
+    // Each session once per type, with all its moments.
+    let q = "SELECT (SELECT count(*) FROM session_frictions) AS n, \
+             (SELECT sum(moments) FROM session_frictions) AS m, \
+             (SELECT count(*) FROM (SELECT DISTINCT session_id, friction_type FROM frictions)) AS d, \
+             (SELECT count(*) FROM frictions) AS f";
+    let csv = ok(&signals(&lake, &["sql", "--format", "csv", q]));
+    let row = int_row(&csv);
+    assert_eq!((row[0], row[1]), (row[2], row[3]), "{csv}");
+    assert!(row[0] > 0, "{csv}");
+
+    // Judging a date again outside the pipeline says how to recount its outputs.
+    let o = signals_in(repo(), &lake, &["judge", "--date", "2026-11-02"]);
+    ok(&o);
+    let note = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        note.contains("--from 2026-11-02 --to 2026-11-02 --from-stage session_frictions"),
+        "{note}"
+    );
+    let args: Vec<&str> =
+        "backfill daily --from 2026-11-02 --to 2026-11-02 --from-stage session_frictions"
+            .split(' ')
+            .collect();
+    let o = signals_in(repo(), &lake, &args);
+    ok(&o);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        log.contains("daily 2026-11-02 session_frictions: succeeded")
+            && log.contains("daily 2026-11-02 patterns: succeeded")
+            && !log.contains("daily 2026-11-02 friction: started"),
+        "{log}"
+    );
+}
+
 #[test]
 fn run_status_dag_and_schedule_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
@@ -637,10 +735,12 @@ fn run_status_dag_and_schedule_from_the_cli() {
         .filter(|e| e["event"] == "stage_finished" && e["stage"] != "facet_discovery")
         .map(|e| e["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(finished.len(), 7, "{events:?}");
-    assert_eq!(finished[3], "patterns");
-    assert_eq!(finished[4], "tickets");
-    let mut last: Vec<&str> = finished[5..].to_vec();
+    assert_eq!(finished.len(), 8, "{events:?}");
+    let at = |stage: &str| finished.iter().position(|s| *s == stage).unwrap();
+    assert!(at("friction") < at("session_frictions"), "{finished:?}");
+    assert_eq!(finished[4], "patterns");
+    assert_eq!(finished[5], "tickets");
+    let mut last: Vec<&str> = finished[6..].to_vec();
     last.sort();
     assert_eq!(last, ["remeasure", "resolve"]);
     assert_eq!(finished[0], "filter");
@@ -660,7 +760,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
     let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
     let lines: Vec<&str> = status.lines().collect();
     assert!(
-        lines[1].contains("succeeded") && lines[1].contains("8/8"),
+        lines[1].contains("succeeded") && lines[1].contains("9/9"),
         "{status}"
     );
     assert!(

@@ -253,6 +253,7 @@ pub async fn measure(
     date: NaiveDate,
     params: &RemeasureParams,
 ) -> Result<Vec<RecordBatch>> {
+    lake.require_derived(sql, date).await?;
     let ctx = lake.session_context().await?;
     let def = schema::friction_before_after();
     let mut stream = ctx

@@ -70,6 +70,22 @@ pub enum Error {
         /// DataFusion's error.
         source: Box<datafusion::error::DataFusionError>,
     },
+    /// A derived table (see [`crate::schema::DERIVED`]) has no partition for dates
+    /// its source table has: they were written before it existed, or the stage that
+    /// derives it has not run for them.
+    #[error(
+        "{table} has no partition for {} date(s) that {from_table} has ({}), so a query over {table} would miss them; run the stage that writes {table} for those dates: for the daily pipeline, `signals backfill daily --all` (on dates already done it runs only what is missing)",
+        dates.len(),
+        span(dates)
+    )]
+    MissingDerived {
+        /// The derived table.
+        table: String,
+        /// The table it is derived from.
+        from_table: String,
+        /// The dates it lacks, sorted.
+        dates: Vec<chrono::NaiveDate>,
+    },
     /// Object store failure.
     #[error("object store: {0}")]
     ObjectStore(#[from] object_store::Error),
@@ -97,7 +113,8 @@ impl Error {
             Error::InvalidUrl { .. }
             | Error::UnknownTable(_)
             | Error::InvalidDate(_)
-            | Error::LeaseHeld { .. } => ErrorClass::User,
+            | Error::LeaseHeld { .. }
+            | Error::MissingDerived { .. } => ErrorClass::User,
             Error::ObjectStore(e) => match e {
                 object_store::Error::NotFound { .. }
                 | object_store::Error::InvalidPath { .. }
@@ -114,6 +131,15 @@ impl Error {
             | Error::Parquet(_)
             | Error::Json(_) => ErrorClass::Internal,
         }
+    }
+}
+
+/// `first .. last` of sorted dates (one date alone as itself).
+fn span(dates: &[chrono::NaiveDate]) -> String {
+    match (dates.first(), dates.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} .. {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
     }
 }
 

@@ -23,7 +23,7 @@ use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::WriterProperties;
 use url::Url;
 
-use crate::schema::{DATE_COLUMN, MAX_CLUSTER_GROUPS, TableDef, all_tables};
+use crate::schema::{self, DATE_COLUMN, MAX_CLUSTER_GROUPS, TableDef, all_tables};
 use crate::{Error, Result};
 
 /// The file name of a partition's single data object.
@@ -326,6 +326,34 @@ impl Lake {
         }
     }
 
+    /// Check that every derived table `sql` reads (see [`schema::DERIVED`]) has a
+    /// partition for each date up to `until` that its source table has. A lake
+    /// written before the derived table existed lacks them, and a query over it
+    /// would silently count less; this names the dates and the command instead.
+    pub async fn require_derived(&self, sql: &str, until: NaiveDate) -> Result<()> {
+        for (derived, from_table) in schema::DERIVED {
+            if !reads_table(sql, derived) {
+                continue;
+            }
+            let have: std::collections::BTreeSet<NaiveDate> =
+                self.partitions(derived).await?.into_iter().collect();
+            let dates: Vec<NaiveDate> = self
+                .partitions(from_table)
+                .await?
+                .into_iter()
+                .filter(|d| *d <= until && !have.contains(d))
+                .collect();
+            if !dates.is_empty() {
+                return Err(Error::MissingDerived {
+                    table: derived.to_string(),
+                    from_table: from_table.to_string(),
+                    dates,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Remove a partition (no error when it does not exist).
     pub async fn delete_partition(&self, table: &str, date: NaiveDate) -> Result<()> {
         let file = self.partition_file(table, date);
@@ -426,6 +454,24 @@ fn sorted(batch: &RecordBatch, keys: &[usize]) -> Result<RecordBatch> {
         .collect();
     let order = arrow::compute::lexsort_to_indices(&columns, None)?;
     Ok(arrow::compute::take_record_batch(batch, &order)?)
+}
+
+/// Whether `sql` reads `table`: it follows `FROM` or `JOIN` (outside `--`
+/// comments, any case).
+pub fn reads_table(sql: &str, table: &str) -> bool {
+    let words: Vec<String> = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .flat_map(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words
+        .windows(2)
+        .any(|w| (w[0] == "from" || w[0] == "join") && w[1] == table)
 }
 
 /// The runtime of a lake's sessions. The lake's partitions are rewritten in place:

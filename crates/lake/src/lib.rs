@@ -8,7 +8,9 @@ mod lease;
 pub mod schema;
 
 pub use error::{Error, ErrorClass, Result, datafusion_class};
-pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column};
+pub use lake::{
+    DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, reads_table, string_column,
+};
 pub use lease::{Lease, LeaseRecord, holder_id};
 
 pub use datafusion;

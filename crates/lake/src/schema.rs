@@ -801,6 +801,44 @@ pub fn frictions() -> TableDef {
     }
 }
 
+/// `session_frictions`: each analysed session with friction, once per friction type.
+pub fn session_frictions() -> TableDef {
+    TableDef {
+        name: "session_frictions",
+        doc: "Each analysed session with friction, once per friction type it has: the `frictions` of a day, deduplicated per session and type (stage `session_frictions`, sql/stages/session_frictions.sql). `patterns` and `remeasure` count affected sessions from here.",
+        date_doc: "the session's date (as in `sessions`)",
+        cluster_by: &[],
+        columns: vec![
+            col("session_id", DataType::Utf8, false, "analysed session"),
+            col(
+                "friction_type",
+                DataType::Utf8,
+                false,
+                "a friction type the session has (as in `frictions`)",
+            ),
+            col(
+                "moments",
+                DataType::Int64,
+                false,
+                "moments of this type in the session",
+            ),
+            col(
+                "high",
+                DataType::Int64,
+                false,
+                "of which of severity `high`",
+            ),
+            col(
+                "medium",
+                DataType::Int64,
+                false,
+                "of which of severity `medium`",
+            ),
+            col("low", DataType::Int64, false, "of which of severity `low`"),
+        ],
+    }
+}
+
 /// `session_facets`: facets of analysed sessions, in long format.
 pub fn session_facets() -> TableDef {
     TableDef {
@@ -925,6 +963,12 @@ pub fn facet_proposals() -> TableDef {
     }
 }
 
+/// Tables a pipeline stage derives, one date at a time, from another table:
+/// (derived, source). A query over a derived table reads only what the stage
+/// wrote, so [`crate::Lake::require_derived`] checks that no date of the source
+/// is missing from it.
+pub const DERIVED: &[(&str, &str)] = &[("session_frictions", "frictions")];
+
 /// Views every lake session defines over the tables: (name, `CREATE VIEW` SQL from
 /// `sql/views/`).
 pub const VIEWS: &[(&str, &str)] = &[
@@ -950,6 +994,7 @@ pub fn all_tables() -> Vec<TableDef> {
         quarantine(),
         analysed_sessions(),
         frictions(),
+        session_frictions(),
         session_facets(),
         friction_patterns(),
         judge_usage(),

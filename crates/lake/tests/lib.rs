@@ -568,3 +568,76 @@ async fn file_statistics_are_cached_and_never_stale() {
     assert_eq!(n(ctx.clone()).await, 7);
     assert_eq!(n(lake.session_context().await.unwrap()).await, 7);
 }
+
+#[test]
+fn reads_table_sees_from_and_join_not_comments_or_prefixes() {
+    use signals_lake::reads_table;
+    assert!(reads_table(
+        "SELECT * FROM session_frictions",
+        "session_frictions"
+    ));
+    assert!(reads_table(
+        "select 1 from a\n  JOIN\n  Session_Frictions f ON true",
+        "session_frictions"
+    ));
+    assert!(!reads_table(
+        "-- counts from session_frictions\nSELECT * FROM frictions",
+        "session_frictions"
+    ));
+    assert!(!reads_table(
+        "SELECT * FROM session_frictions_old",
+        "session_frictions"
+    ));
+    assert!(!reads_table(
+        "SELECT session_frictions FROM t",
+        "session_frictions"
+    ));
+}
+
+#[tokio::test]
+async fn a_derived_table_missing_dates_of_its_source_is_named() {
+    let lake = Lake::open("memory:///").unwrap();
+    let (frictions, derived) = (schema::frictions(), schema::session_frictions());
+    let empty = |def: &schema::TableDef, d: &str| {
+        let (lake, def, d) = (lake.clone(), def.clone(), date(d));
+        async move {
+            let batch = RecordBatch::new_empty(def.file_schema());
+            lake.write_partition_batches(&def, d, vec![batch])
+                .await
+                .unwrap();
+        }
+    };
+    for d in ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-05"] {
+        empty(&frictions, d).await;
+    }
+    empty(&derived, "2026-11-02").await;
+    let sql = "SELECT count(*) FROM session_frictions WHERE date <= $date";
+    let err = lake
+        .require_derived(sql, date("2026-11-03"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::MissingDerived { table, dates, .. } => {
+            assert_eq!(table, "session_frictions");
+            // Dates after `until` do not count: a later day is not read yet.
+            assert_eq!(dates, &vec![date("2026-11-01"), date("2026-11-03")]);
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(err.class(), signals_lake::ErrorClass::User);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("2 date(s) that frictions has (2026-11-01 .. 2026-11-03)")
+            && msg.contains("signals backfill daily --all"),
+        "{msg}"
+    );
+    // SQL that does not read the derived table is not held up by it.
+    lake.require_derived("SELECT * FROM frictions", date("2026-11-05"))
+        .await
+        .unwrap();
+    for d in ["2026-11-01", "2026-11-03"] {
+        empty(&derived, d).await;
+    }
+    lake.require_derived(sql, date("2026-11-03")).await.unwrap();
+    assert!(lake.require_derived(sql, date("2026-11-05")).await.is_err());
+}

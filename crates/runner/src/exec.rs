@@ -440,6 +440,7 @@ async fn execute(
                 let text = p.read_sql(file)?;
                 let def = schema::table(output)
                     .ok_or_else(|| Error::Usage(format!("unknown table {output}")))?;
+                lake.require_derived(&text, date).await?;
                 let ctx = lake.session_context().await?;
                 // Values are bound as typed scalars, never pasted into the text.
                 let used = Pipeline::placeholders(&text);

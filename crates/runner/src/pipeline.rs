@@ -25,6 +25,10 @@ const EMBEDDED_SQL: &[(&str, &str)] = &[
         include_str!("../../../sql/stages/filter.sql"),
     ),
     (
+        "stages/session_frictions.sql",
+        include_str!("../../../sql/stages/session_frictions.sql"),
+    ),
+    (
         "stages/patterns.sql",
         include_str!("../../../sql/stages/patterns.sql"),
     ),

@@ -50,6 +50,8 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
             }
             let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             out.push_str(&format!("  params: {}\n\n", params.join(", ")));
+            // Names in one column, as wide as the longest.
+            let w = p.stages.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for name in p.topo_order() {
                 let s = p.stage(&name).expect("stage");
                 let after = if s.after.is_empty() {
@@ -73,12 +75,12 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                     format!("{when}  [on {}]", days.join(", "))
                 };
                 out.push_str(&format!(
-                    "{:<12} {}{after}{when}\n",
+                    "{:<w$} {}{after}{when}\n",
                     s.name,
                     detail(&s.kind)
                 ));
                 if let Some(d) = &s.doc {
-                    out.push_str(&format!("{:<12} {d}\n", ""));
+                    out.push_str(&format!("{:<w$} {d}\n", ""));
                 }
             }
         }

@@ -104,5 +104,15 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         args.min_steps,
         dates.len()
     );
+    // The pipeline's outputs of these dates were counted from the frictions this
+    // replaced; say how to recount them rather than leave them quietly stale.
+    let counted = lake.partitions("session_frictions").await?;
+    let stale: Vec<&NaiveDate> = dates.iter().filter(|d| counted.contains(d)).collect();
+    if let (Some(first), Some(last)) = (stale.first(), stale.last()) {
+        eprintln!(
+            "note: the daily pipeline's outputs of {} date(s) still count the frictions judged before; recount them with `signals backfill daily --from {first} --to {last} --from-stage session_frictions`",
+            stale.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
