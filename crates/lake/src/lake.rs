@@ -1,6 +1,7 @@
 //! A lake: a URL naming an object store prefix, holding Hive-partitioned Parquet tables.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, new_null_array};
 use arrow::compute::cast;
@@ -21,6 +22,7 @@ use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::WriterProperties;
+use regex::Regex;
 use url::Url;
 
 use crate::schema::{self, DATE_COLUMN, MAX_CLUSTER_GROUPS, TableDef, all_tables};
@@ -331,12 +333,12 @@ impl Lake {
     /// written before the derived table existed lacks them, and a query over it
     /// would silently count less; this names the dates and the command instead.
     pub async fn require_derived(&self, sql: &str, until: NaiveDate) -> Result<()> {
+        let read = tables_read(sql);
         for (derived, from_table) in schema::DERIVED {
-            if !reads_table(sql, derived) {
+            if !read.contains(*derived) {
                 continue;
             }
-            let have: std::collections::BTreeSet<NaiveDate> =
-                self.partitions(derived).await?.into_iter().collect();
+            let have: BTreeSet<NaiveDate> = self.partitions(derived).await?.into_iter().collect();
             let dates: Vec<NaiveDate> = self
                 .partitions(from_table)
                 .await?
@@ -456,22 +458,25 @@ fn sorted(batch: &RecordBatch, keys: &[usize]) -> Result<RecordBatch> {
     Ok(arrow::compute::take_record_batch(batch, &order)?)
 }
 
-/// Whether `sql` reads `table`: it follows `FROM` or `JOIN` (outside `--`
-/// comments, any case).
-pub fn reads_table(sql: &str, table: &str) -> bool {
-    let words: Vec<String> = sql
-        .lines()
+static TABLE_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:from|join)\s+([a-z_][a-z0-9_]*)").expect("valid"));
+
+/// The names `sql` reads from: each word after `FROM` or `JOIN` (outside `--`
+/// comments), lowercased. Tables and CTEs alike: look names up to tell them apart.
+pub fn tables_read(sql: &str) -> BTreeSet<String> {
+    TABLE_REF
+        .captures_iter(&strip_comments(sql))
+        .map(|c| c[1].to_lowercase())
+        .collect()
+}
+
+/// SQL without `--` comments (so that words in comments are not read as table
+/// names or placeholders).
+pub fn strip_comments(sql: &str) -> String {
+    sql.lines()
         .map(|l| l.split("--").next().unwrap_or(""))
-        .flat_map(|l| {
-            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .map(str::to_ascii_lowercase)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    words
-        .windows(2)
-        .any(|w| (w[0] == "from" || w[0] == "join") && w[1] == table)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The runtime of a lake's sessions. The lake's partitions are rewritten in place:

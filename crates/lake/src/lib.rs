@@ -9,7 +9,8 @@ pub mod schema;
 
 pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{
-    DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, reads_table, string_column,
+    DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column, strip_comments,
+    tables_read,
 };
 pub use lease::{Lease, LeaseRecord, holder_id};
 

@@ -570,28 +570,18 @@ async fn file_statistics_are_cached_and_never_stale() {
 }
 
 #[test]
-fn reads_table_sees_from_and_join_not_comments_or_prefixes() {
-    use signals_lake::reads_table;
-    assert!(reads_table(
-        "SELECT * FROM session_frictions",
-        "session_frictions"
+fn tables_read_sees_from_and_join_not_comments_or_prefixes() {
+    use signals_lake::tables_read;
+    let reads = |sql: &str| tables_read(sql).contains("session_frictions");
+    assert!(reads("SELECT * FROM session_frictions"));
+    assert!(reads(
+        "select 1 from a\n  JOIN\n  Session_Frictions f ON true"
     ));
-    assert!(reads_table(
-        "select 1 from a\n  JOIN\n  Session_Frictions f ON true",
-        "session_frictions"
+    assert!(!reads(
+        "-- counts from session_frictions\nSELECT * FROM frictions"
     ));
-    assert!(!reads_table(
-        "-- counts from session_frictions\nSELECT * FROM frictions",
-        "session_frictions"
-    ));
-    assert!(!reads_table(
-        "SELECT * FROM session_frictions_old",
-        "session_frictions"
-    ));
-    assert!(!reads_table(
-        "SELECT session_frictions FROM t",
-        "session_frictions"
-    ));
+    assert!(!reads("SELECT * FROM session_frictions_old"));
+    assert!(!reads("SELECT session_frictions FROM t"));
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use datafusion::scalar::ScalarValue;
 use regex::Regex;
 use serde::Deserialize;
 use signals_judge::run::Pass;
-use signals_lake::schema;
+use signals_lake::{schema, strip_comments, tables_read};
 
 use crate::{Error, Result};
 
@@ -278,8 +278,6 @@ struct StageFile {
 
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)").expect("valid"));
-static TABLE_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:from|join)\s+([a-z_][a-z0-9_]*)").expect("valid"));
 
 impl Pipeline {
     /// Find a pipeline by path (`pipelines/daily.toml`), by name in `./pipelines/`
@@ -649,9 +647,7 @@ impl Pipeline {
                         out.insert("sessions".to_string());
                     }
                     if let Ok(text) = self.read_sql(file) {
-                        for c in TABLE_REF.captures_iter(&strip_comments(&text)) {
-                            out.insert(c[1].to_lowercase());
-                        }
+                        out.extend(tables_read(&text));
                     }
                 }
                 StageKind::Judge { input, .. } => {
@@ -769,8 +765,8 @@ impl Pipeline {
                             problems.push(at(format!("{file} uses ${name}, which the pipeline does not declare in [params]")));
                         }
                     }
-                    for c in TABLE_REF.captures_iter(&strip_comments(&text)) {
-                        needs_upstream(&c[1].to_lowercase(), &mut problems);
+                    for t in tables_read(&text) {
+                        needs_upstream(&t, &mut problems);
                     }
                     match ctx.sql(&text).await {
                         Err(e) => problems.push(at(format!("{file} does not plan: {e}"))),
@@ -840,15 +836,6 @@ impl Pipeline {
             })
         }
     }
-}
-
-/// SQL without `--` comments (so that words in comments are not read as table
-/// names or placeholders).
-fn strip_comments(sql: &str) -> String {
-    sql.lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
