@@ -9,12 +9,15 @@
 //! 3. The pipeline's SQL stages (filter, patterns, before/after) and a full scan
 //!    of `events` (the floor), in DataFusion in this process and in DuckDB (the
 //!    Python package) on the same Parquet files, median of `reps` runs each.
-//! 4. The LLM judge's cost model on a sample of analysed sessions: the tokens its
-//!    requests would carry after condensing (o200k, the real tokenizer) against
-//!    sending whole sessions, and the cost per 1,000 sessions at batch prices.
+//! 4. The LLM judge's cost model on a sample of analysed sessions ([`cost`]): the
+//!    tokens its requests would carry after condensing (o200k, the real
+//!    tokenizer) against sending whole sessions, and the cost per 1,000 sessions
+//!    at batch prices, judging every session or with the cascade. `signals bench
+//!    cost` runs it alone on any lake (real-size or real sessions).
 //!
 //! Nothing here is a test: timings are reported, never asserted.
 
+pub mod cost;
 mod proc;
 
 use std::collections::BTreeMap;
@@ -27,10 +30,11 @@ use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
-use signals_judge::run::{Selection, for_each_session};
+use signals_judge::run::Selection;
 use signals_lake::{Lake, schema, string_column};
 use signals_runner::{Param, Pipeline};
 
+pub use cost::{CostConfig, CostModel, cost_model};
 pub use proc::{Measured, measure};
 
 /// Errors of the benchmark.
@@ -151,23 +155,6 @@ fn median(xs: &[f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// The LLM judge's cost model.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LlmCost {
-    /// Sessions in the sample.
-    pub sessions: usize,
-    /// Input tokens per session (both passes), condensed.
-    pub input_condensed: f64,
-    /// Input tokens per session (both passes), whole sessions.
-    pub input_whole: f64,
-    /// Output token budget per session (both passes; a ceiling).
-    pub output_budget: f64,
-    /// Sessions (of the sample) whose whole text is over the budget.
-    pub over_budget: usize,
-    /// US dollars per 1,000 sessions at batch prices: condensed, whole.
-    pub usd_per_1000: (f64, f64),
-}
-
 /// Everything measured.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BenchReport {
@@ -194,7 +181,7 @@ pub struct BenchReport {
     /// DuckDB's version, or why it did not run.
     pub duckdb: String,
     /// The LLM cost model.
-    pub llm: LlmCost,
+    pub llm: CostModel,
 }
 
 /// Run the benchmark, printing progress to stderr.
@@ -405,7 +392,17 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
 
     // 4. The LLM cost model.
     eprintln!("bench: LLM cost model");
-    r.llm = llm_cost(&ctx, &dates, cfg.llm_sample).await?;
+    let cc = CostConfig {
+        max_sessions: cfg.llm_sample,
+        ..CostConfig::default()
+    };
+    r.llm = cost_model(
+        &ctx,
+        &dates,
+        &Selection::Table("analysed_sessions".into()),
+        &cc,
+    )
+    .await?;
     Ok(r)
 }
 
@@ -549,58 +546,6 @@ fn duckdb(cfg: &BenchConfig, script: &Path, job: &str) -> Result<Value> {
     serde_json::from_slice(&out.stdout).map_err(|e| Error::Step(format!("duckdb output: {e}")))
 }
 
-/// Tokens the LLM judge would send for a sample of analysed sessions, condensed
-/// and whole, and the cost at batch prices.
-async fn llm_cost(ctx: &SessionContext, dates: &[NaiveDate], sample: usize) -> Result<LlmCost> {
-    use signals_llm::request::{body, input_tokens, max_completion_tokens};
-    use signals_llm::{LlmPass, condense::condense};
-    let cfg = llm_defaults();
-    let mut c = LlmCost::default();
-    let (mut cin, mut win, mut out) = (0f64, 0f64, 0f64);
-    for d in dates.iter().rev() {
-        if c.sessions >= sample {
-            break;
-        }
-        for_each_session(
-            ctx,
-            *d,
-            &Selection::Table("analysed_sessions".into()),
-            |s| {
-                if c.sessions >= sample {
-                    return;
-                }
-                let cond = condense(s, cfg.input_budget);
-                for pass in [LlmPass::Friction, LlmPass::Facets] {
-                    let max = max_completion_tokens(pass, &cond);
-                    let b = body(&cfg.model, pass, &cond, max, &[]);
-                    let sent = input_tokens(&b) as f64;
-                    cin += sent;
-                    // Whole: the same request with the whole session's tokens.
-                    win += sent - cond.tokens as f64 + cond.full_tokens as f64;
-                    out += f64::from(max);
-                }
-                c.over_budget += usize::from(cond.full_tokens > cfg.input_budget);
-                c.sessions += 1;
-            },
-        )
-        .await?;
-    }
-    let n = c.sessions.max(1) as f64;
-    c.input_condensed = cin / n;
-    c.input_whole = win / n;
-    c.output_budget = out / n;
-    let cost = |input: f64| {
-        1000.0 * (input * cfg.input_usd_per_mtok + c.output_budget * cfg.output_usd_per_mtok) / 1e6
-    };
-    c.usd_per_1000 = (cost(c.input_condensed), cost(c.input_whole));
-    Ok(c)
-}
-
-/// The LLM judge's defaults (batch mode: batch prices), without a key.
-fn llm_defaults() -> signals_llm::LlmConfig {
-    signals_llm::LlmConfig::offline("gpt-5-mini", signals_llm::Mode::Batch)
-}
-
 fn gib(b: u64) -> String {
     format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
 }
@@ -696,20 +641,9 @@ impl BenchReport {
             ));
         }
         s.push_str("\nOurs is the whole query, planning and execution; planning is SQL to physical plan (parsing, optimizing, listing the partitions). DuckDB's time includes its own planning. Each round runs every query in both engines, ours first; the ratio is the median of the rounds' ratios.\n");
-        let l = &self.llm;
-        s.push_str(&format!(
-            "\n## LLM judge cost model ({} analysed sessions of the last dates, gpt-5-mini at batch prices, o200k tokens)\n\n| per session, both passes | condensed | whole sessions |\n|---|---:|---:|\n| input tokens | {:.0} | {:.0} |\n| output tokens (budget, a ceiling) | {:.0} | {:.0} |\n| US$ per 1,000 sessions | {:.3} | {:.3} |\n\n{} of {} sessions are over the {}-token input budget whole.\n\n",
-            l.sessions,
-            l.input_condensed,
-            l.input_whole,
-            l.output_budget,
-            l.output_budget,
-            l.usd_per_1000.0,
-            l.usd_per_1000.1,
-            l.over_budget,
-            l.sessions,
-            llm_defaults().input_budget
-        ));
+        s.push('\n');
+        s.push_str(&self.llm.markdown("analysed sessions of the last dates"));
+        s.push('\n');
         s.push_str("## Targets\n\n");
         let mut check = |ok: bool, what: String| {
             s.push_str(&format!("- {} {what}\n", if ok { "PASS" } else { "MISS" }));

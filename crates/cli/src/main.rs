@@ -95,7 +95,7 @@ fn main() -> std::process::ExitCode {
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
-            Command::Bench(a) => cmd::bench::run_cmd(a).await,
+            Command::Bench(a) => cmd::bench::run_cmd(&cli.lake, a).await,
         }
     });
     match result {

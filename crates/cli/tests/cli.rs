@@ -11,6 +11,8 @@ mod discovery;
 mod llm;
 #[path = "support/openai.rs"]
 mod openai;
+#[path = "support/reasoning.rs"]
+mod reasoning;
 
 fn signals(lake: &str, args: &[&str]) -> Output {
     signals_env(lake, args, &[])

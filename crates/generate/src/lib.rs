@@ -103,6 +103,12 @@ pub struct GenConfig {
     /// Share of long sessions (30-200 steps, long-tailed; the rest 3-25 steps).
     /// 0.6 by default (about 100 events per session); 0.3 gives about 60.
     pub long_share: f64,
+    /// Real-size tool outputs: file reads and command runs return long-tailed
+    /// bodies (Pareto, a median of ~70 lines, up to 8,000), a file read again
+    /// returns the same text, as real sessions do (a long session is 100k+
+    /// tokens). Off by default: the same seed then gives the same sessions as
+    /// before this existed.
+    pub real_size: bool,
 }
 
 impl GenConfig {
@@ -123,6 +129,7 @@ impl GenConfig {
             labels: None,
             theme: None,
             long_share: 0.6,
+            real_size: false,
         }
     }
 }
@@ -255,6 +262,8 @@ struct Builder<'a> {
     steps: u32,
     call: u32,
     rng: &'a mut ChaCha8Rng,
+    /// Real-size outputs ([`GenConfig::real_size`]).
+    real_size: bool,
 }
 
 impl Builder<'_> {
@@ -284,6 +293,13 @@ impl Builder<'_> {
     }
 
     fn tool(&mut self, tool: &str, args: Value, status: &str, output: &str) {
+        let bulk;
+        let output = if self.real_size && !output.is_empty() {
+            bulk = real_size_output(self.rng, tool, &args, output);
+            bulk.as_str()
+        } else {
+            output
+        };
         self.call += 1;
         let call_id = format!("c{}", self.call);
         self.push(
@@ -387,6 +403,60 @@ fn work(b: &mut Builder<'_>, topic: &Topic, steps: u32) {
                 )
             }
         }
+    }
+}
+
+/// A real-size body for a tool's short `output`: a file's text for a read (the
+/// same path always reads the same), a long log for a command, the short output
+/// itself for anything else. Line counts are Pareto-distributed (xm 40, alpha
+/// 1.2: median ~70, a long tail cut at 8,000): most outputs are short, a few are
+/// whole files and full test logs.
+fn real_size_output(rng: &mut ChaCha8Rng, tool: &str, args: &Value, output: &str) -> String {
+    let pareto = |u: f64| ((40.0 / u.max(1e-9).powf(1.0 / 1.2)) as usize).min(8_000);
+    match tool {
+        "read_file" => {
+            let path = args["path"].as_str().unwrap_or("");
+            let h = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            let mut file = ChaCha8Rng::seed_from_u64(h);
+            let lines = pareto(file.random::<f64>());
+            let mut text = String::from(output);
+            for i in 0..lines {
+                let k = file.random_range(0..97);
+                text.push_str(&match i % 7 {
+                    0 => format!("\n/// Returns the {k}th entry of the table, or none when out of range."),
+                    1 => format!("\nfn step_{i}(input: &Input, state: &mut State) -> Result<Value, Error> {{"),
+                    2 => format!("\n    let value_{k} = state.lookup(input.key_{k}).ok_or(Error::Missing({i}))?;"),
+                    3 => format!("\n    if value_{k}.len() > {} {{ return Err(Error::TooLong(value_{k}.len())); }}", k * 8),
+                    4 => format!("\n    state.cache.insert(input.key_{k}.clone(), value_{k}.clone());"),
+                    5 => format!("\n    Ok(value_{k})"),
+                    _ => "\n}".to_string(),
+                });
+            }
+            text
+        }
+        "run_command" => {
+            let lines = pareto(rng.random::<f64>());
+            let mut text = String::new();
+            for i in 0..lines {
+                let ms = rng.random_range(0..900);
+                text.push_str(&match i % 5 {
+                    0 => format!("   Compiling module_{i} v0.{}.{}\n", i % 9, ms % 13),
+                    1 => format!("test suite::case_{i}_handles_input_{ms} ... ok\n"),
+                    2 => format!("test suite::case_{i}_round_trips ... ok ({ms} ms)\n"),
+                    3 => format!("warning: unused variable `tmp_{i}` at line {ms}\n"),
+                    _ => format!(
+                        "[{:>4}.{:03}s] step {i}: {ms} records processed\n",
+                        i / 10,
+                        ms
+                    ),
+                });
+            }
+            text.push_str(output);
+            text
+        }
+        _ => output.to_string(),
     }
 }
 
@@ -498,6 +568,7 @@ fn make_session(
         steps: 0,
         call: 0,
         rng,
+        real_size: cfg.real_size,
     };
     b.push("session_start", json!({"agent": "droid", "agent_version": version, "model": model, "user": user, "repo": repo}), 1);
 

@@ -47,7 +47,7 @@ pub enum Error {
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// An unknown judge name.
-    #[error("unknown judge {0:?}; available: builtin, openai")]
+    #[error("unknown judge {0:?}; available: builtin, openai, cascade")]
     UnknownJudge(String),
 }
 

@@ -576,6 +576,74 @@ pub fn judge_usage() -> TableDef {
                 "citations_rewritten",
                 "citations (or the summary) rewritten because they quoted or named something",
             ),
+            col(
+                "reasoning_tokens",
+                DataType::Int64,
+                true,
+                "hidden reasoning tokens of a reasoning model, as the API reported them (part of `output_tokens`, billed as output; NULL in lakes from before it was recorded)",
+            ),
+            col(
+                "budget",
+                DataType::Int64,
+                true,
+                "the request's `max_completion_tokens`: reasoning headroom + the visible output budget (doubled after a `truncated` attempt, up to `llm_max_completion_tokens`); NULL in lakes from before it was recorded",
+            ),
+        ],
+    }
+}
+
+/// `judge_agreement`: how far the built-in judge agrees with the LLM on a day's
+/// traffic (the cascade judge).
+pub fn judge_agreement() -> TableDef {
+    let s = |n, d| col(n, DataType::Utf8, false, d);
+    let int = |n, d| col(n, DataType::Int64, false, d);
+    let f = |n, d| col(n, DataType::Float64, true, d);
+    TableDef {
+        name: "judge_agreement",
+        doc: "The cascade judge (`judge = \"cascade\"`): per day and friction type, the built-in judge's precision and recall measured against the LLM on the sessions the LLM judged — every session the built-in judge flagged, plus a uniform random calibration sample of the rest (`cascade_sample`). Precision is exact (every flagged session is judged); recall weights each sampled session by 1/`sample_rate`. Intervals are Wilson 95% score intervals (on the weighted counts for recall). `signals eval --against llm` prints it, summed over dates.",
+        date_doc: "the sessions' date",
+        cluster_by: &[],
+        columns: vec![
+            s("friction_type", "one of the seven friction types"),
+            int(
+                "judged_sessions",
+                "sessions the LLM judged this day (flagged + calibration sample)",
+            ),
+            int(
+                "sample_sessions",
+                "of them, sessions in the calibration sample (nothing flagged by the built-in judge)",
+            ),
+            col(
+                "sample_rate",
+                DataType::Float64,
+                false,
+                "the share of unflagged sessions sampled for calibration",
+            ),
+            int("agreed", "sessions where both judges found this type"),
+            int(
+                "builtin_only",
+                "sessions where only the built-in judge found it (its false positives against the LLM)",
+            ),
+            col(
+                "llm_only",
+                DataType::Float64,
+                false,
+                "sessions where only the LLM found it (its misses), sampled sessions weighted by 1/sample_rate",
+            ),
+            f(
+                "precision",
+                "agreed / (agreed + builtin_only); NULL without a flagged session",
+            ),
+            f("precision_low", "Wilson 95% lower bound of precision"),
+            f("precision_high", "Wilson 95% upper bound of precision"),
+            f(
+                "recall",
+                "agreed / (agreed + llm_only); NULL when the LLM found none",
+            ),
+            f("recall_low", "Wilson 95% lower bound of recall"),
+            f("recall_high", "Wilson 95% upper bound of recall"),
+            s("screen", "the screening judge and its version"),
+            s("judge", "the LLM judge (`openai:MODEL`)"),
         ],
     }
 }
@@ -999,6 +1067,7 @@ pub fn all_tables() -> Vec<TableDef> {
         friction_patterns(),
         judge_usage(),
         judge_failures(),
+        judge_agreement(),
         tickets(),
         ticket_resolutions(),
         deployments(),

@@ -44,6 +44,9 @@ pub struct Condensed {
 struct Line {
     seq: i64,
     user: bool,
+    /// Friction evidence besides the user's turns (an error, a rejected or
+    /// interrupted step, a context change, the session's end): cut last.
+    evidence: bool,
     head: String,
     body: String,
 }
@@ -114,9 +117,17 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
             c.user_texts.push(body.clone());
             c.user_turns += 1;
         }
+        let evidence = matches!(
+            e.kind.as_str(),
+            "error" | "context_add" | "context_remove" | "session_end"
+        ) || matches!(
+            e.status.as_deref(),
+            Some("error" | "rejected" | "cancelled")
+        ) || e.error_type.is_some();
         lines.push(Line {
             seq: e.seq,
             user,
+            evidence,
             head,
             body,
         });
@@ -155,6 +166,16 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
                 .push_str(&format!(" [repeated {repeats} more times]"));
         }
         lines = out;
+        // 1b. A long output seen before (a file read again) is named, not repeated.
+        let mut seen: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for l in lines.iter_mut().filter(|l| !l.user && l.body.len() > 200) {
+            match seen.get(&l.body) {
+                Some(first) => l.body = format!("[same as #{first}]"),
+                None => {
+                    seen.insert(l.body.clone(), l.seq);
+                }
+            }
+        }
     }
     // 2. Tool calls and results, 3. agent messages, 4. everything but user turns:
     // shortened, most verbose first.
@@ -187,17 +208,20 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
     // The order of cuts depends only on the lines, so it is worked out first and
     // the fewest cuts that fit are found by bisection: a few exact counts instead
     // of one per cut (removing a line never adds tokens).
+    // The bulk goes first; friction evidence only when nothing else is left.
     let mut current: Vec<usize> = (0..lines.len()).collect();
     let mut order: Vec<(usize, usize)> = Vec::new(); // (line removed, position it had)
-    loop {
-        let n = current.len();
-        let Some(i) = (1..n.saturating_sub(1))
-            .filter(|&i| !lines[current[i]].user)
-            .min_by_key(|&i| (i as i64 - n as i64 / 2).abs())
-        else {
-            break;
-        };
-        order.push((current.remove(i), i));
+    for evidence in [false, true] {
+        loop {
+            let n = current.len();
+            let Some(i) = (1..n.saturating_sub(1))
+                .filter(|&i| !lines[current[i]].user && (evidence || !lines[current[i]].evidence))
+                .min_by_key(|&i| (i as i64 - n as i64 / 2).abs())
+            else {
+                break;
+            };
+            order.push((current.remove(i), i));
+        }
     }
     let kept = |k: usize| -> Vec<Line> {
         let gone: std::collections::BTreeSet<usize> = order[..k].iter().map(|(l, _)| *l).collect();
@@ -216,9 +240,11 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
             0
         },
     );
+    // Room for the cut's own marker line.
+    let room = budget.saturating_sub(16);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        if total(&kept(mid)) > budget {
+        if total(&kept(mid)) > room {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -234,6 +260,7 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
             Line {
                 seq,
                 user: false,
+                evidence: false,
                 head: format!("[… {cut} events cut]"),
                 body: String::new(),
             },
@@ -315,6 +342,47 @@ mod tests {
         assert!(!c.text.contains("a@b.io") && c.text.contains("[email]"));
         assert_eq!(c.user_turns, 2);
         assert_eq!(c.max_seq, 200);
+    }
+
+    #[test]
+    fn friction_evidence_outlasts_the_bulk() {
+        let mut s = session();
+        // A rejection, an interrupt and a context change deep in the middle.
+        let mut rejected = ev(91, "tool_result", "");
+        rejected.status = Some("rejected".into());
+        let mut cancelled = ev(92, "tool_result", "");
+        cancelled.status = Some("cancelled".into());
+        let mut added = ev(93, "context_add", "");
+        added.path = Some("src/parser.rs".into());
+        s.events.splice(90..90, [rejected, cancelled, added]);
+        let c = condense(&s, 1_500);
+        assert!(c.tokens <= 1_500, "{}", c.tokens);
+        for needle in [
+            "#91 tool_result status=rejected",
+            "#92 tool_result status=cancelled",
+            "#93 context_add",
+        ] {
+            assert!(c.text.contains(needle), "{needle} cut:\n{}", c.text);
+        }
+        assert!(c.text.contains("events cut"), "{}", c.text);
+    }
+
+    #[test]
+    fn a_long_output_seen_before_is_named_not_repeated() {
+        let body = "fn parse(input: &str) -> Result<Ast, Error> { todo!() }\n".repeat(30);
+        let mut events = vec![ev(0, "user_message", "fix the parser")];
+        for i in 0..6 {
+            events.push(ev(1 + 2 * i, "tool_result", &body));
+            events.push(ev(2 + 2 * i, "assistant_message", "Let me check again."));
+        }
+        let c = condense(
+            &Session {
+                id: "s".into(),
+                events,
+            },
+            600,
+        );
+        assert_eq!(c.text.matches("[same as #1]").count(), 5, "{}", c.text);
     }
 
     #[test]

@@ -132,15 +132,20 @@ pub async fn name_theme(
     });
     let data =
         json!({"theme": theme, "candidate_values": candidates, "example_summaries": examples});
-    let body = json!({
+    // A reasoning model spends its reasoning out of the same budget.
+    let profile = cfg.profile();
+    let mut body = json!({
         "model": cfg.model,
         "messages": [
             {"role": "system", "content": NAME_PROMPT},
             {"role": "user", "content": data.to_string()}
         ],
         "response_format": {"type": "json_schema", "json_schema": {"name": "signals_facet_name", "strict": true, "schema": schema}},
-        "max_completion_tokens": 600
+        "max_completion_tokens": profile.completion_budget(600, cfg.reasoning_effort, cfg.max_completion_tokens)
     });
+    if let Some(e) = profile.effort(cfg.reasoning_effort) {
+        body["reasoning_effort"] = json!(e.id());
+    }
     let v: Value = cfg
         .client()
         .chat()

@@ -6,14 +6,18 @@
 //! condensed to a token budget ([`condense`]); every reply is validated and its
 //! citations are guarded against quotes and identifiers ([`reply`]).
 
+pub mod cascade;
 pub mod condense;
+pub mod config;
 pub mod discovery;
 pub mod lifecycle;
+pub mod model;
 pub mod reply;
 pub mod request;
 pub mod scrub;
 
-pub use lifecycle::{BatchInfo, LlmConfig, Mode, Progress, batches, cancel, run_pass};
+pub use config::{Cascade, LlmConfig, Mode};
+pub use lifecycle::{BatchInfo, Progress, batches, cancel, run_pass};
 pub use request::{LlmPass, PROMPT_VERSION};
 
 use signals_lake::ErrorClass;
@@ -42,6 +46,10 @@ pub enum Error {
     /// Missing or wrong configuration (key, model).
     #[error("llm judge: {0}")]
     Config(String),
+    /// More than `llm_max_failure_share` of the day's sessions failed: the
+    /// message names the top reason and what to change.
+    #[error("{0}")]
+    MostlyFailed(String),
     /// The API answered with an error or could not be reached (after retries).
     #[error("llm judge: {what} failed: {reason}")]
     Api {
@@ -87,7 +95,7 @@ impl Error {
         match self {
             Error::Lake(e) => e.class(),
             Error::DataFusion(e) => signals_lake::datafusion_class(e),
-            Error::Config(_) => ErrorClass::User,
+            Error::Config(_) | Error::MostlyFailed(_) => ErrorClass::User,
             Error::Api {
                 status: Some(400..=499),
                 ..

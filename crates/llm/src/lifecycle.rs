@@ -9,15 +9,12 @@
 //! truncated, malformed or off-schema replies are retried up to
 //! `max_attempts`; what still fails is written to `judge_failures`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
-use async_openai::middleware::ReqwestService;
-use async_openai::middleware::retry::OpenAIRetryLayer;
 use async_openai::types::batches::{
     BatchCompletionWindow, BatchEndpoint, BatchRequest, BatchStatus,
 };
@@ -28,130 +25,15 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use signals_judge::run::{Selection, for_each_session};
-use signals_judge::{Facet, FacetDef, FrictionType, Moment, Session, Severity};
+use signals_judge::{Facet, FrictionType, Moment, Session, Severity};
 use signals_lake::{Lake, schema};
 
+use crate::cascade::{self, Screened};
 use crate::condense::{Condensed, condense};
+pub use crate::config::{LlmConfig, MAX_BYTES_PER_FILE, MAX_REQUESTS_PER_FILE, Mode};
 use crate::reply::{self, Rejected};
-use crate::request::{LlmPass, PROMPT_VERSION, body, input_tokens, max_completion_tokens};
+use crate::request::{LlmPass, PROMPT_VERSION, body, input_tokens, output_budget};
 use crate::{Error, Result};
-
-/// Batch API: at most this many requests per input file.
-pub const MAX_REQUESTS_PER_FILE: usize = 50_000;
-/// Batch API: at most this many bytes per input file.
-pub const MAX_BYTES_PER_FILE: usize = 200 * 1024 * 1024;
-
-/// Batch API or plain Chat Completions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// The Batch API (OpenAI; 24 h window, half price).
-    Batch,
-    /// Chat Completions, a few at a time (vLLM, llama.cpp, Ollama, ...).
-    Sync,
-}
-
-/// How the LLM judge runs.
-#[derive(Clone)]
-pub struct LlmConfig {
-    /// API base URL (`OPENAI_BASE_URL`, default `https://api.openai.com/v1`).
-    pub api_base: String,
-    /// API key (`OPENAI_API_KEY`); never printed or logged.
-    pub api_key: String,
-    /// Model.
-    pub model: String,
-    /// Batch or sync.
-    pub mode: Mode,
-    /// Input tokens per request the session is condensed to.
-    pub input_budget: usize,
-    /// Requests per session and pass before it goes to `judge_failures`.
-    pub max_attempts: u32,
-    /// Sync mode: requests at once.
-    pub concurrency: usize,
-    /// Batch mode: poll until done instead of returning "waiting".
-    pub wait: bool,
-    /// Batch mode: time between polls when waiting (doubles up to 16x).
-    pub poll_interval: Duration,
-    /// Requests per batch input file.
-    pub max_requests_per_file: usize,
-    /// Bytes per batch input file.
-    pub max_bytes_per_file: usize,
-    /// US dollars per million input tokens (batch price in batch mode).
-    pub input_usd_per_mtok: f64,
-    /// US dollars per million output tokens.
-    pub output_usd_per_mtok: f64,
-    /// Retries of 429 and 5xx per HTTP call (Retry-After is honoured).
-    pub http_retries: usize,
-    /// Accepted discovered facets the facet pass asks for too.
-    pub discovered: Vec<FacetDef>,
-}
-
-impl std::fmt::Debug for LlmConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlmConfig")
-            .field("api_base", &self.api_base)
-            .field("api_key", &"<redacted>")
-            .field("model", &self.model)
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LlmConfig {
-    /// Defaults for `model`, with the key and base URL from the environment.
-    /// Prices: gpt-5-mini's list prices ($0.25 / $2.00 per million tokens), halved
-    /// in batch mode.
-    pub fn from_env(model: &str, mode: Mode) -> Result<Self> {
-        let api_key = std::env::var("OPENAI_API_KEY")
-            .ok()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| Error::Config("OPENAI_API_KEY is not set (the LLM judge needs it; --judge builtin needs none)".into()))?;
-        let mut cfg = Self::offline(model, mode);
-        cfg.api_key = api_key;
-        if let Some(base) = std::env::var("OPENAI_BASE_URL")
-            .ok()
-            .filter(|k| !k.is_empty())
-        {
-            cfg.api_base = base;
-        }
-        Ok(cfg)
-    }
-
-    /// The defaults without a key (for cost models and tests): the OpenAI URL,
-    /// gpt-5-mini's list prices, halved in batch mode.
-    pub fn offline(model: &str, mode: Mode) -> Self {
-        let half = if mode == Mode::Batch { 0.5 } else { 1.0 };
-        Self {
-            api_base: "https://api.openai.com/v1".into(),
-            api_key: String::new(),
-            model: model.into(),
-            mode,
-            input_budget: 12_000,
-            max_attempts: 3,
-            concurrency: 4,
-            wait: false,
-            poll_interval: Duration::from_secs(30),
-            max_requests_per_file: MAX_REQUESTS_PER_FILE,
-            max_bytes_per_file: MAX_BYTES_PER_FILE,
-            input_usd_per_mtok: 0.25 * half,
-            output_usd_per_mtok: 2.0 * half,
-            http_retries: 4,
-            discovered: Vec::new(),
-        }
-    }
-
-    pub(crate) fn client(&self) -> Client<OpenAIConfig> {
-        let service = tower::ServiceBuilder::new()
-            .layer(OpenAIRetryLayer::new(self.http_retries))
-            .service(ReqwestService::default());
-        Client::with_config(
-            OpenAIConfig::new()
-                .with_api_base(self.api_base.trim_end_matches('/'))
-                .with_api_key(self.api_key.clone()),
-        )
-        .with_http_service(service)
-    }
-}
 
 /// One session and pass's request.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -168,6 +50,14 @@ struct Req {
     reason: Option<String>,
     detail: Option<String>,
     usage: Vec<Usage>,
+    /// `max_completion_tokens` of the next attempt (0: not sized yet); doubled
+    /// after a truncated reply.
+    #[serde(default)]
+    budget: u32,
+    /// Attempts made before this round of retries: a re-run after the stage
+    /// settled gives a failed request `max_attempts` more.
+    #[serde(default)]
+    base_attempt: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -177,6 +67,10 @@ struct Usage {
     input_tokens: i64,
     output_tokens: i64,
     rewritten: i64,
+    #[serde(default)]
+    reasoning_tokens: Option<i64>,
+    #[serde(default)]
+    budget: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -198,7 +92,39 @@ struct State {
     batches: Vec<BatchRec>,
     /// Tokens of each session before condensing.
     full_tokens: BTreeMap<String, i64>,
+    /// The process that last wrote the tables: a later process re-judges the
+    /// failed requests (after a fix), the same process does not (its two passes
+    /// share this state).
+    #[serde(default)]
+    settled_by: Option<String>,
+    /// The last settlement failed more sessions than `max_failure_share`.
+    #[serde(default)]
+    exceeded: bool,
+    /// The settings a failed request would be sent again with
+    /// ([`retry_settings`]) when they last settled.
+    #[serde(default)]
+    settings: String,
 }
+
+/// What a fix of failed requests changes: the effort, the budgets, the attempts.
+fn retry_settings(cfg: &LlmConfig) -> String {
+    format!(
+        "{}|{:?}|{}|{}|{}",
+        cfg.reasoning_effort.id(),
+        cfg.output_budget,
+        cfg.max_completion_tokens,
+        cfg.input_budget,
+        cfg.max_attempts
+    )
+}
+
+/// This process, as [`State::settled_by`] names it.
+static PROCESS: LazyLock<String> = LazyLock::new(|| {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
+});
 
 impl State {
     fn path(lake: &Lake, date: NaiveDate) -> object_store::path::Path {
@@ -299,9 +225,18 @@ fn status_name(s: &BatchStatus) -> &'static str {
     }
 }
 
-/// A reply's content, finish reason and tokens in/out; or why there was none
-/// (reason, detail).
-type Answer = std::result::Result<(String, String, i64, i64), (String, String)>;
+/// A reply: its content, finish reason and tokens.
+#[derive(Debug, Clone, Default)]
+struct Reply {
+    content: String,
+    finish: String,
+    input: i64,
+    output: i64,
+    reasoning: Option<i64>,
+}
+
+/// A reply, or why there was none (reason, detail).
+type Answer = std::result::Result<Reply, (String, String)>;
 
 /// Where the judge stands for a date.
 #[derive(Debug, Clone, PartialEq)]
@@ -334,7 +269,14 @@ fn custom_id(k: &str, attempt: u32) -> String {
 
 /// Advance the date's LLM judging (submit, poll, take in results, retry) and, once
 /// every request is settled, write `pass`'s table and the `judge_usage` and
-/// `judge_failures` partitions.
+/// `judge_failures` partitions (and, in a cascade, `judge_agreement`).
+///
+/// With a cascade the screen judges every selected session; the LLM judges the
+/// sessions it flags plus a uniform random sample of the rest, and its labels
+/// win where present. A pass whose failed sessions exceed
+/// `max_failure_share` writes its tables and then fails, naming the top
+/// reason and what to change; running it again in a later process re-judges
+/// only the failed requests.
 pub async fn run_pass(
     lake: &Lake,
     date: NaiveDate,
@@ -353,6 +295,11 @@ pub async fn run_pass(
         sessions.insert(s.id.clone(), s.clone());
     })
     .await?;
+    let screened = cfg.cascade.as_ref().map(|c| cascade::screen(c, &sessions));
+    let chosen: BTreeSet<String> = match &screened {
+        Some(sc) => sc.chosen().cloned().collect(),
+        None => sessions.keys().cloned().collect(),
+    };
     let mut state = State::load(lake, date).await?.unwrap_or_default();
     if state.model != cfg.model
         || state.prompt_version != PROMPT_VERSION
@@ -366,7 +313,20 @@ pub async fn run_pass(
             ..State::default()
         };
     }
-    for id in sessions.keys() {
+    if state.settled_by.as_ref().is_some_and(|p| *p != *PROCESS)
+        && (state.exceeded || state.settings != retry_settings(cfg))
+    {
+        // A later run after the date's judging failed, or with the settings
+        // changed (a fix): the failed requests get a fresh round, sized anew. A
+        // rerun for any other reason keeps them failed (they were paid for).
+        for r in state.requests.values_mut().filter(|r| r.status == "failed") {
+            r.status = "pending".into();
+            r.base_attempt = r.attempt;
+            r.budget = 0;
+        }
+    }
+    state.settled_by = None;
+    for id in &chosen {
         for p in [LlmPass::Friction, LlmPass::Facets] {
             state.requests.entry(key(p, id)).or_insert_with(|| Req {
                 attempt: 0,
@@ -375,12 +335,24 @@ pub async fn run_pass(
             });
         }
     }
+    // Requests of sessions that left the selection (or the cascade's choice)
+    // are not sent.
+    for (k, r) in state.requests.iter_mut() {
+        let session = k.split_once(':').map_or("", |x| x.1);
+        if r.status == "pending" && !chosen.contains(session) {
+            r.status = "done".into();
+            r.result = None;
+        }
+    }
     // Only sessions with a request still open are condensed (tokenizing is the
     // costly part): a settled session's replies are already in the state.
     let open = |id: &str| {
-        [LlmPass::Friction, LlmPass::Facets]
-            .iter()
-            .any(|p| !matches!(&state.requests[&key(*p, id)].status[..], "done" | "failed"))
+        [LlmPass::Friction, LlmPass::Facets].iter().any(|p| {
+            state
+                .requests
+                .get(&key(*p, id))
+                .is_some_and(|r| !matches!(&r.status[..], "done" | "failed"))
+        })
     };
     let condensed: BTreeMap<String, Condensed> = sessions
         .iter()
@@ -424,53 +396,162 @@ pub async fn run_pass(
             delay = (delay * 2).min(cfg.poll_interval * 16);
         }
     }
-    let rows = write_tables(lake, date, pass, &state, cfg).await?;
-    Ok(Progress::Done { rows })
+    let rows = write_tables(lake, date, pass, &state, &chosen, screened.as_ref(), cfg).await?;
+    let failed = mostly_failed(&state, &chosen, cfg);
+    state.settled_by = Some(PROCESS.clone());
+    state.exceeded = failed.is_some();
+    state.settings = retry_settings(cfg);
+    state.save(lake, date).await?;
+    match failed {
+        Some(why) => Err(Error::MostlyFailed(why)),
+        None => Ok(Progress::Done { rows }),
+    }
+}
+
+/// Why the date's judging counts as failed: more than `max_failure_share` of the
+/// judged sessions have a failed request, named by the commonest reason with
+/// what to change.
+fn mostly_failed(state: &State, chosen: &BTreeSet<String>, cfg: &LlmConfig) -> Option<String> {
+    let failed: Vec<(&str, &Req)> = state
+        .requests
+        .iter()
+        .filter_map(|(k, r)| Some((k.split_once(':')?.1, r)))
+        .filter(|(s, r)| r.status == "failed" && chosen.contains(*s))
+        .collect();
+    let sessions: BTreeSet<&str> = failed.iter().map(|(s, _)| *s).collect();
+    if chosen.is_empty() || (sessions.len() as f64) <= cfg.max_failure_share * chosen.len() as f64 {
+        return None;
+    }
+    let requests = state
+        .requests
+        .iter()
+        .filter(|(k, _)| k.split_once(':').is_some_and(|x| chosen.contains(x.1)))
+        .count();
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, r) in &failed {
+        *by_reason
+            .entry(r.reason.as_deref().unwrap_or("error"))
+            .or_default() += 1;
+    }
+    let (reason, n) = by_reason
+        .iter()
+        .max_by_key(|(r, n)| (**n, std::cmp::Reverse(**r)))
+        .map(|(r, n)| (*r, *n))?;
+    let last = |f: &dyn Fn(&Usage) -> Option<i64>| -> Vec<i64> {
+        failed
+            .iter()
+            .filter(|(_, r)| r.reason.as_deref() == Some(reason))
+            .filter_map(|(_, r)| r.usage.last().and_then(f))
+            .collect()
+    };
+    let profile = cfg.profile();
+    let effort = profile
+        .effort(cfg.reasoning_effort)
+        .map_or("none", |e| e.id());
+    let advice = match reason {
+        "truncated" => {
+            let reasoning = last(&|u| u.reasoning_tokens);
+            let budgets = last(&|u| u.budget);
+            let mean = |v: &[i64]| v.iter().sum::<i64>() / (v.len().max(1) as i64);
+            if profile.reasoning && reasoning.iter().any(|n| *n > 0) {
+                format!(
+                    "the model spent its completion budget on reasoning ({} reasoning tokens on average, budget up to {}); lower llm_reasoning_effort (now {effort}) or raise llm_max_completion_tokens (now {})",
+                    mean(&reasoning),
+                    budgets.iter().max().copied().unwrap_or(0),
+                    cfg.max_completion_tokens
+                )
+            } else {
+                format!(
+                    "the replies ran past their completion budget (up to {} tokens); raise llm_output_budget or llm_max_completion_tokens (now {})",
+                    budgets.iter().max().copied().unwrap_or(0),
+                    cfg.max_completion_tokens
+                )
+            }
+        }
+        "error" => {
+            let detail = failed
+                .iter()
+                .find(|(_, r)| r.reason.as_deref() == Some("error"))
+                .and_then(|(_, r)| r.detail.clone())
+                .unwrap_or_default();
+            format!(
+                "the API answered with errors (last: {detail}); check llm_model ({}), llm_base_url and the provider's status",
+                cfg.model
+            )
+        }
+        "expired" => "the batches expired before these requests ran; run again (they are resubmitted) or use llm_mode = \"sync\"".into(),
+        _ => format!(
+            "the replies did not follow the JSON schema; use a model with strict structured outputs (json_schema) instead of {}",
+            cfg.model
+        ),
+    };
+    Some(format!(
+        "the LLM judge failed on {} of {} sessions ({:.0}%, more than llm_max_failure_share = {:.0}%): {n} of {requests} requests {reason}: {advice}. Running again after the fix judges only the failed sessions",
+        sessions.len(),
+        chosen.len(),
+        100.0 * sessions.len() as f64 / chosen.len() as f64,
+        100.0 * cfg.max_failure_share
+    ))
 }
 
 /// Take one reply's content in: validate it; a usable one settles the request,
-/// anything else is retried or, out of attempts, fails.
+/// anything else is retried or, out of attempts, fails. A reply cut off by the
+/// completion budget doubles the budget of the retry (up to the cap): the same
+/// request would be cut off the same way.
 fn settle(req: &mut Req, pass: LlmPass, c: &Condensed, outcome: Answer, cfg: &LlmConfig) {
-    let (status, detail, input, output, rewritten) = match outcome {
-        Ok((_, finish, input, output)) if finish == "length" => (
-            "truncated".to_string(),
-            format!("cut off at {output} tokens"),
-            input,
-            output,
-            0,
-        ),
-        Ok((content, _, input, output)) => {
+    let budget = req.budget;
+    let (status, detail, reply, rewritten) = match outcome {
+        Ok(r) if r.finish == "length" => {
+            let detail = match r.reasoning {
+                Some(n) if n > 0 => format!(
+                    "cut off at {} completion tokens ({n} of them reasoning) of a budget of {budget}",
+                    r.output
+                ),
+                _ => format!(
+                    "cut off at {} completion tokens of a budget of {budget}",
+                    r.output
+                ),
+            };
+            req.budget = budget
+                .saturating_mul(2)
+                .min(cfg.max_completion_tokens)
+                .max(budget);
+            ("truncated".to_string(), detail, r, 0)
+        }
+        Ok(r) => {
             let parsed = match pass {
                 LlmPass::Friction => {
-                    reply::friction(&content, c).map(|(ms, n)| (moments_json(&ms), n))
+                    reply::friction(&r.content, c).map(|(ms, n)| (moments_json(&ms), n))
                 }
-                LlmPass::Facets => reply::facets(&content, c, &cfg.discovered)
+                LlmPass::Facets => reply::facets(&r.content, c, &cfg.discovered)
                     .map(|(fs, summary, rw)| (facets_json(&fs, &summary), u64::from(rw))),
             };
             match parsed {
                 Ok((value, n)) => {
                     req.result = Some(value);
-                    ("ok".to_string(), String::new(), input, output, n as i64)
+                    ("ok".to_string(), String::new(), r, n as i64)
                 }
-                Err(Rejected::Malformed(m)) => ("malformed".to_string(), m, input, output, 0),
-                Err(Rejected::Schema(m)) => ("schema".to_string(), m, input, output, 0),
+                Err(Rejected::Malformed(m)) => ("malformed".to_string(), m, r, 0),
+                Err(Rejected::Schema(m)) => ("schema".to_string(), m, r, 0),
             }
         }
-        Err((status, detail)) => (status, detail, 0, 0, 0),
+        Err((status, detail)) => (status, detail, Reply::default(), 0),
     };
     req.usage.push(Usage {
         attempt: req.attempt,
         status: status.clone(),
-        input_tokens: input,
-        output_tokens: output,
+        input_tokens: reply.input,
+        output_tokens: reply.output,
         rewritten,
+        reasoning_tokens: reply.reasoning,
+        budget: (budget > 0).then_some(i64::from(budget)),
     });
     req.batch = None;
     if status == "ok" {
         req.status = "done".into();
         req.reason = None;
         req.detail = None;
-    } else if req.attempt >= cfg.max_attempts {
+    } else if req.attempt.saturating_sub(req.base_attempt) >= cfg.max_attempts {
         req.status = "failed".into();
         req.reason = Some(status);
         req.detail = Some(detail);
@@ -498,40 +579,61 @@ fn facets_json(fs: &[Facet], summary: &str) -> Value {
     })
 }
 
-/// The content, finish reason and token counts of a Chat Completions response.
+/// The content, finish reason and token counts of a Chat Completions response
+/// (reasoning tokens from `usage.completion_tokens_details`, where a reasoning
+/// model reports them).
 fn completion(resp: &Value, fallback_input: i64) -> Answer {
     let choice = &resp["choices"][0];
     let content = choice["message"]["content"].as_str();
     let finish = choice["finish_reason"].as_str().unwrap_or("").to_string();
-    let input = resp["usage"]["prompt_tokens"]
-        .as_i64()
-        .unwrap_or(fallback_input);
-    let output = resp["usage"]["completion_tokens"].as_i64().unwrap_or(0);
-    match content {
-        Some(c) => Ok((c.to_string(), finish, input, output)),
-        None if finish == "length" => Ok((String::new(), finish, input, output)),
-        None => Err((
-            "malformed".into(),
-            "no message content in the response".into(),
-        )),
+    let usage = &resp["usage"];
+    let r = Reply {
+        content: content.unwrap_or("").to_string(),
+        input: usage["prompt_tokens"].as_i64().unwrap_or(fallback_input),
+        output: usage["completion_tokens"].as_i64().unwrap_or(0),
+        reasoning: usage["completion_tokens_details"]["reasoning_tokens"].as_i64(),
+        finish,
+    };
+    if content.is_some() || r.finish == "length" {
+        return Ok(r);
     }
+    let refusal = choice["message"]["refusal"].as_str().unwrap_or("");
+    Err((
+        "malformed".into(),
+        if refusal.is_empty() {
+            "no message content in the response".into()
+        } else {
+            "the model refused (message.refusal)".into()
+        },
+    ))
 }
 
+/// The body of request `k` (`pass:session`), sized and recorded: a request's
+/// first attempt gets the model's reasoning headroom + the pass's output budget,
+/// a retry keeps what the last attempt left it (doubled after a truncation).
 fn request_body(
     k: &str,
+    req: &mut Req,
     condensed: &BTreeMap<String, Condensed>,
     cfg: &LlmConfig,
 ) -> Option<(LlmPass, Value)> {
     let (p, session) = k.split_once(':')?;
     let pass = LlmPass::from_id(p)?;
     let c = condensed.get(session)?;
+    let profile = cfg.profile();
+    if req.budget == 0 {
+        let output = cfg.output_budget.unwrap_or_else(|| output_budget(pass, c));
+        req.budget =
+            profile.completion_budget(output, cfg.reasoning_effort, cfg.max_completion_tokens);
+    }
     Some((
         pass,
         body(
             &cfg.model,
             pass,
             c,
-            max_completion_tokens(pass, c),
+            req.budget,
+            profile.effort(cfg.reasoning_effort),
             &cfg.discovered,
         ),
     ))
@@ -551,14 +653,21 @@ async fn sync_round(
         .filter(|(_, r)| r.status == "pending")
         .map(|(k, _)| k.clone())
         .collect();
-    let calls = pending.into_iter().filter_map(|k| {
-        let (pass, b) = request_body(&k, condensed, cfg)?;
+    let bodies: Vec<(String, LlmPass, Value)> = pending
+        .into_iter()
+        .filter_map(|k| {
+            let req = state.requests.get_mut(&k).expect("request");
+            let (pass, b) = request_body(&k, req, condensed, cfg)?;
+            Some((k, pass, b))
+        })
+        .collect();
+    let calls = bodies.into_iter().map(|(k, pass, b)| {
         let client = client.clone();
-        Some(async move {
+        async move {
             let fallback = input_tokens(&b) as i64;
             let r: std::result::Result<Value, _> = client.chat().create_byot(b).await;
             (k, pass, fallback, r)
-        })
+        }
     });
     let mut results = futures::stream::iter(calls).buffer_unordered(cfg.concurrency.max(1));
     while let Some((k, pass, fallback, r)) = results.next().await {
@@ -603,7 +712,8 @@ async fn submit(
     // Split into files within the API's limits.
     let mut files: Vec<(Vec<String>, String)> = vec![(Vec::new(), String::new())];
     for k in pending {
-        let Some((_, b)) = request_body(&k, condensed, cfg) else {
+        let req = state.requests.get_mut(&k).expect("request");
+        let Some((_, b)) = request_body(&k, req, condensed, cfg) else {
             continue;
         };
         let attempt = state.requests[&k].attempt + 1;
@@ -847,27 +957,34 @@ async fn poll(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn write_tables(
     lake: &Lake,
     date: NaiveDate,
     pass: LlmPass,
     state: &State,
+    chosen: &BTreeSet<String>,
+    screened: Option<&Screened>,
     cfg: &LlmConfig,
 ) -> Result<u64> {
     let judge = format!("openai:{}", state.model);
     let version = format!("{}.{PROMPT_VERSION}", pass.id());
-    let mut moments: Vec<(String, Moment)> = Vec::new();
-    let mut facets: Vec<(String, Facet)> = Vec::new();
+    // (session, row, judged by the LLM)
+    let mut moments: Vec<(String, Moment, bool)> = Vec::new();
+    let mut facets: Vec<(String, Facet, bool)> = Vec::new();
+    // What the LLM found per session it judged (friction), for the agreement.
+    let mut found: BTreeMap<String, BTreeSet<FrictionType>> = BTreeMap::new();
     for (k, r) in &state.requests {
         let Some((p, session)) = k.split_once(':') else {
             continue;
         };
-        if p != pass.id() || r.status != "done" {
+        if p != pass.id() || r.status != "done" || !chosen.contains(session) {
             continue;
         }
         let Some(v) = &r.result else { continue };
         match pass {
             LlmPass::Friction => {
+                let types = found.entry(session.to_string()).or_default();
                 for m in v.as_array().into_iter().flatten() {
                     let Some(t) = m["t"].as_str().and_then(FrictionType::from_id) else {
                         continue;
@@ -877,6 +994,7 @@ async fn write_tables(
                         Some("medium") => Severity::Medium,
                         _ => Severity::Low,
                     };
+                    types.insert(t);
                     moments.push((
                         session.to_string(),
                         Moment::new(
@@ -887,11 +1005,12 @@ async fn write_tables(
                             m["c"].as_str().unwrap_or("").into(),
                             m["p"].as_f64().unwrap_or(0.0),
                         ),
+                        true,
                     ));
                 }
             }
             LlmPass::Facets => {
-                let mut found: Vec<Facet> = v["facets"]
+                let mut got: Vec<Facet> = v["facets"]
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -900,69 +1019,113 @@ async fn write_tables(
                         Facet::new(&s(0), &s(1), &s(2))
                     })
                     .collect();
-                found.push(Facet::new(
+                got.push(Facet::new(
                     "summary",
                     v["summary"].as_str().unwrap_or(""),
                     "llm",
                 ));
+                found.insert(session.to_string(), BTreeSet::new());
                 // A model may name a value twice.
-                for f in signals_judge::unique_facets(found) {
-                    facets.push((session.to_string(), f));
+                for f in signals_judge::unique_facets(got) {
+                    facets.push((session.to_string(), f, true));
+                }
+            }
+        }
+    }
+    // The cascade: the screen's labels stand for every session the LLM did not
+    // judge (not chosen, or failed: those are in judge_failures too).
+    if let Some(sc) = screened {
+        match pass {
+            LlmPass::Friction => {
+                for (id, ms) in &sc.moments {
+                    if !found.contains_key(id) {
+                        moments.extend(ms.iter().map(|m| (id.clone(), m.clone(), false)));
+                    }
+                }
+            }
+            LlmPass::Facets => {
+                for (id, fs) in &sc.facets {
+                    if !found.contains_key(id) {
+                        for f in signals_judge::unique_facets(fs.iter().cloned()) {
+                            facets.push((id.clone(), f, false));
+                        }
+                    }
                 }
             }
         }
     }
     let strs = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
+    let (screen_name, screen_version) = screened
+        .map(|sc| (sc.name.clone(), sc.version.clone()))
+        .unwrap_or_default();
+    let who = |llm: bool| -> (String, String) {
+        if llm {
+            (judge.clone(), version.clone())
+        } else {
+            (screen_name.clone(), screen_version.clone())
+        }
+    };
     let rows = match pass {
         LlmPass::Friction => {
-            let n = moments.len();
             let batch = RecordBatch::try_new(
                 schema::frictions().file_schema(),
                 vec![
-                    strs(moments.iter().map(|(s, _)| s.clone()).collect()),
+                    strs(moments.iter().map(|(s, _, _)| s.clone()).collect()),
                     strs(
                         moments
                             .iter()
-                            .map(|(_, m)| m.friction_type.id().to_string())
+                            .map(|(_, m, _)| m.friction_type.id().to_string())
                             .collect(),
                     ),
                     strs(
                         moments
                             .iter()
-                            .map(|(_, m)| m.severity.id().to_string())
+                            .map(|(_, m, _)| m.severity.id().to_string())
                             .collect(),
                     ),
                     Arc::new(Int64Array::from(
-                        moments.iter().map(|(_, m)| m.first_seq).collect::<Vec<_>>(),
+                        moments
+                            .iter()
+                            .map(|(_, m, _)| m.first_seq)
+                            .collect::<Vec<_>>(),
                     )),
                     Arc::new(Int64Array::from(
-                        moments.iter().map(|(_, m)| m.last_seq).collect::<Vec<_>>(),
+                        moments
+                            .iter()
+                            .map(|(_, m, _)| m.last_seq)
+                            .collect::<Vec<_>>(),
                     )),
-                    strs(moments.iter().map(|(_, m)| m.citation.clone()).collect()),
+                    strs(moments.iter().map(|(_, m, _)| m.citation.clone()).collect()),
                     Arc::new(Float64Array::from(
                         moments
                             .iter()
-                            .map(|(_, m)| m.confidence)
+                            .map(|(_, m, _)| m.confidence)
                             .collect::<Vec<_>>(),
                     )),
-                    strs(vec![judge.clone(); n]),
-                    strs(vec![version.clone(); n]),
+                    strs(moments.iter().map(|(_, _, l)| who(*l).0).collect()),
+                    strs(moments.iter().map(|(_, _, l)| who(*l).1).collect()),
                 ],
             )?;
-            lake.write_partition_batches(&schema::frictions(), date, vec![batch])
-                .await?
+            let n = lake
+                .write_partition_batches(&schema::frictions(), date, vec![batch])
+                .await?;
+            if let Some(sc) = screened {
+                let agreement = crate::cascade::agreement_batch(sc, &found, &judge)?;
+                lake.write_partition_batches(&schema::judge_agreement(), date, vec![agreement])
+                    .await?;
+            }
+            n
         }
         LlmPass::Facets => {
-            let n = facets.len();
             let batch = RecordBatch::try_new(
                 schema::session_facets().file_schema(),
                 vec![
-                    strs(facets.iter().map(|(s, _)| s.clone()).collect()),
-                    strs(facets.iter().map(|(_, f)| f.facet.clone()).collect()),
-                    strs(facets.iter().map(|(_, f)| f.value.clone()).collect()),
-                    strs(facets.iter().map(|(_, f)| f.source.clone()).collect()),
-                    strs(vec![judge.clone(); n]),
-                    strs(vec![version.clone(); n]),
+                    strs(facets.iter().map(|(s, _, _)| s.clone()).collect()),
+                    strs(facets.iter().map(|(_, f, _)| f.facet.clone()).collect()),
+                    strs(facets.iter().map(|(_, f, _)| f.value.clone()).collect()),
+                    strs(facets.iter().map(|(_, f, _)| f.source.clone()).collect()),
+                    strs(facets.iter().map(|(_, _, l)| who(*l).0).collect()),
+                    strs(facets.iter().map(|(_, _, l)| who(*l).1).collect()),
                 ],
             )?;
             lake.write_partition_batches(&schema::session_facets(), date, vec![batch])
@@ -991,7 +1154,7 @@ async fn write_tables(
             pass: p,
             u,
         }));
-        if r.status == "failed" {
+        if r.status == "failed" && chosen.contains(session) {
             rows_f.push((session, p, r));
         }
     }
@@ -1033,6 +1196,15 @@ async fn write_tables(
             )),
             Arc::new(Int64Array::from(
                 rows_u.iter().map(|r| r.u.rewritten).collect::<Vec<_>>(),
+            )),
+            Arc::new(Int64Array::from(
+                rows_u
+                    .iter()
+                    .map(|r| r.u.reasoning_tokens)
+                    .collect::<Vec<_>>(),
+            )),
+            Arc::new(Int64Array::from(
+                rows_u.iter().map(|r| r.u.budget).collect::<Vec<_>>(),
             )),
         ],
     )?;

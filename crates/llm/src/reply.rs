@@ -446,6 +446,7 @@ mod tests {
                 ..Condensed::default()
             },
             100,
+            None,
             &[],
         );
         assert_eq!(body["messages"][0]["role"], "system");

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use signals_judge::{FacetDef, FrictionType};
 
 use crate::condense::{Condensed, count_tokens};
+use crate::model::Effort;
 
 /// The prompts' version, recorded on every output row (`judge_version`).
 pub const PROMPT_VERSION: &str = "v1";
@@ -137,9 +138,11 @@ pub fn facets_prompt(discovered: &[FacetDef]) -> String {
     p
 }
 
-/// Completion tokens for a pass over a session: room for a moment per user turn
-/// (friction), or a fixed small object (facets).
-pub fn max_completion_tokens(pass: LlmPass, c: &Condensed) -> u32 {
+/// The visible output budget of a pass over a session: room for a moment per user
+/// turn (friction), or a fixed small object (facets). A reasoning model's
+/// completion budget adds its reasoning headroom to this
+/// ([`crate::model::Profile::completion_budget`]).
+pub fn output_budget(pass: LlmPass, c: &Condensed) -> u32 {
     match pass {
         LlmPass::Friction => (256 + 96 * c.user_turns.min(40)) as u32,
         LlmPass::Facets => 400,
@@ -147,12 +150,15 @@ pub fn max_completion_tokens(pass: LlmPass, c: &Condensed) -> u32 {
 }
 
 /// The Chat Completions body for `pass` over a condensed session. The session goes
-/// in as a JSON string (data), after the system prompt.
+/// in as a JSON string (data), after the system prompt. `effort` is sent as
+/// `reasoning_effort` (reasoning models only); the budget always goes as
+/// `max_completion_tokens`, never `max_tokens`, and no `temperature` is sent.
 pub fn body(
     model: &str,
     pass: LlmPass,
     c: &Condensed,
     max_tokens: u32,
+    effort: Option<Effort>,
     discovered: &[FacetDef],
 ) -> Value {
     let (schema, prompt) = match pass {
@@ -160,7 +166,7 @@ pub fn body(
         LlmPass::Facets => (facets_schema(discovered), facets_prompt(discovered)),
     };
     let data = json!({"session": c.text}).to_string();
-    json!({
+    let mut body = json!({
         "model": model,
         "messages": [
             {"role": "system", "content": prompt},
@@ -171,7 +177,11 @@ pub fn body(
             "json_schema": {"name": format!("signals_{}", pass.id()), "strict": true, "schema": schema}
         },
         "max_completion_tokens": max_tokens
-    })
+    });
+    if let Some(e) = effort {
+        body["reasoning_effort"] = json!(e.id());
+    }
+    body
 }
 
 /// Input tokens of a body (messages' contents plus a few per message).

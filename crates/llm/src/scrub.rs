@@ -22,7 +22,14 @@ static RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
         ("ip", r"\b(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\b"),
         ("ip", r"\b([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b"),
-        ("phone", r"(\+\d{1,3}[\s.-]?)?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"),
+        // Phone numbers: international (+CC then 6-14 digits in groups: +44 20 7946
+        // 0958, +49 (0)30 1234567, +86 138 0013 8000), North American ((415)
+        // 555-0132, 415.555.0132), and national trunk-prefixed ones with
+        // separators (020 7946 0958, 07911 123456, 06 12 34 56 78).
+        ("phone", r"\+\d{1,3}(?:[\s.-]?\(\d{1,4}\))?(?:[\s.-]?\d{1,5}){2,6}\b"),
+        ("phone", r"(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"),
+        ("phone", r"\b0\d{2,4}[\s-]\d{3,4}[\s-]?\d{3,4}\b"),
+        ("phone", r"\b0\d(?:[\s.-]\d{2}){4}\b"),
         // Long hex or base64 runs: keys, hashes of secrets, session cookies.
         ("secret", r"\b[A-Fa-f0-9]{40,}\b"),
     ]
@@ -106,6 +113,18 @@ mod tests {
             "2001:0db8:85a3",
         ),
         ("call me on +1 415-555-0132", "555-0132"),
+        ("ring +44 20 7946 0958 after six", "7946 0958"),
+        ("mobile +44 7911 123456", "7911 123456"),
+        ("Tel. +49 (0)30 1234567", "1234567"),
+        ("+33 1 23 45 67 89 is the office", "45 67 89"),
+        ("+86 138 0013 8000", "0013 8000"),
+        ("+7 912 345-67-89", "345-67-89"),
+        ("+4915112345678", "4915112345678"),
+        ("office (415) 555-0132", "555-0132"),
+        ("415.555.0132", "555.0132"),
+        ("call 020 7946 0958", "7946 0958"),
+        ("07911 123456 is my mobile", "07911 123456"),
+        ("06 12 34 56 78", "12 34 56 78"),
         ("open /home/jdoe/projects/x/main.rs", "jdoe"),
         ("see /Users/Alice.Smith/src/app.ts", "Alice.Smith"),
         (r"C:\Users\bob\repo\main.py failed", "bob"),
@@ -155,6 +174,10 @@ mod tests {
             "use version 1.2.3 and retry 3 times",
             "rename the function and run cargo test",
             "see src/lib.rs for the token type",
+            "released on 2026-11-02 at 14:05, version 1.12.3",
+            "error at line 120 column 14: expected 2 arguments",
+            "the build took 12.5 s and 1024 MB",
+            "ids 1234 5678 failed",
         ] {
             assert_eq!(scrub(text, &mut counts), text);
         }

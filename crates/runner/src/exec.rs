@@ -112,8 +112,9 @@ pub async fn run(
         )));
     }
     if let Some(Param::Str(j)) = params.get("judge") {
-        if j == "openai" {
+        if uses_llm(j) {
             llm_config(&params)?;
+            signals_llm::LlmConfig::cascade_sample(|k| params.get(k).map(|v| v.to_string()))?;
         } else {
             judge_by_name(j, FrictionParams::default(), Vec::new())?;
         }
@@ -502,9 +503,19 @@ async fn execute(
                     signals_judge::run::Pass::Facets => signals_discover::accepted(lake).await?,
                     signals_judge::run::Pass::Friction => Vec::new(),
                 };
-                if name == "openai" {
+                if uses_llm(&name) {
                     let mut cfg = llm_config(params)?;
                     cfg.wait |= wait;
+                    if name == "cascade" {
+                        let sample = signals_llm::LlmConfig::cascade_sample(|k| {
+                            params.get(k).map(|v| v.to_string())
+                        })?;
+                        let screen = judge_by_name("builtin", fp, discovered.clone())?;
+                        cfg.cascade = Some(signals_llm::Cascade {
+                            screen: Arc::from(screen),
+                            sample,
+                        });
+                    }
                     cfg.discovered = discovered;
                     let llm_pass = match pass {
                         signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
@@ -551,7 +562,7 @@ async fn execute(
                 let dp = discovery_params(params)?;
                 let judge_is_llm = params
                     .get("judge")
-                    .is_some_and(|j| j.to_string() == "openai");
+                    .is_some_and(|j| uses_llm(&j.to_string()));
                 let needs_llm = matches!(dp.embedder, signals_discover::Embedder::OpenAi { .. })
                     || dp.llm_namer;
                 let cfg = if needs_llm || judge_is_llm {
@@ -598,33 +609,16 @@ fn float_param(params: &BTreeMap<String, Param>, name: &str, default: f64) -> f6
 }
 
 /// The LLM judge's configuration: `OPENAI_API_KEY`, `OPENAI_BASE_URL` and the
-/// `llm_*` parameters (model, mode, wait, budget, attempts, poll interval).
+/// `llm_*` parameters (parsed, with their defaults, by the LLM crate).
 fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig> {
-    let text = |k: &str, d: &str| params.get(k).map_or(d.to_string(), |v| v.to_string());
-    let int = |k: &str, d: i64| int_param(params, k, d);
-    let mode = match text("llm_mode", "batch").as_str() {
-        "batch" => signals_llm::Mode::Batch,
-        "sync" => signals_llm::Mode::Sync,
-        other => {
-            return Err(Error::Usage(format!(
-                "llm_mode = {other:?}: use \"batch\" (OpenAI Batch API) or \"sync\" (any OpenAI-compatible server)"
-            )));
-        }
-    };
-    let mut cfg = signals_llm::LlmConfig::from_env(&text("llm_model", "gpt-5-mini"), mode)?;
-    let base = text("llm_base_url", "");
-    if !base.is_empty() {
-        cfg.api_base = base;
-    }
-    cfg.wait = params.get("llm_wait") == Some(&Param::Bool(true));
-    cfg.input_budget = int("llm_input_budget", cfg.input_budget as i64).max(500) as usize;
-    cfg.max_attempts = int("llm_max_attempts", i64::from(cfg.max_attempts)).max(1) as u32;
-    cfg.concurrency = int("llm_concurrency", cfg.concurrency as i64).max(1) as usize;
-    cfg.poll_interval = Duration::from_millis(int("llm_poll_ms", 30_000).max(1) as u64);
-    cfg.max_requests_per_file = int("llm_batch_max_requests", cfg.max_requests_per_file as i64)
-        .clamp(1, signals_llm::lifecycle::MAX_REQUESTS_PER_FILE as i64)
-        as usize;
-    Ok(cfg)
+    Ok(signals_llm::LlmConfig::from_params(|k| {
+        params.get(k).map(|v| v.to_string())
+    })?)
+}
+
+/// Whether a judge name runs the LLM judge (alone, or as a cascade's second step).
+fn uses_llm(judge: &str) -> bool {
+    judge == "openai" || judge == "cascade"
 }
 
 /// Facet discovery's parameters (`discovery_*`). The namer `auto` names themes
@@ -646,7 +640,7 @@ fn discovery_params(params: &BTreeMap<String, Param>) -> Result<signals_discover
         }
     };
     let llm_namer = match text("discovery_namer", "auto").as_str() {
-        "auto" => text("judge", "builtin") == "openai",
+        "auto" => uses_llm(&text("judge", "builtin")),
         "openai" => true,
         "terms" => false,
         other => {

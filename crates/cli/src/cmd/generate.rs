@@ -40,6 +40,10 @@ pub struct Args {
     /// about 100 events per session, 0.3 about 60.
     #[arg(long, default_value_t = 0.6)]
     long_share: f64,
+    /// Real-size tool outputs: long-tailed file reads and command logs (a long
+    /// session is 100k+ tokens), for the LLM judge's cost model.
+    #[arg(long)]
+    real_size: bool,
 }
 
 /// Run `signals generate`.
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     cfg.seed = args.seed;
     cfg.labels = args.labels;
     cfg.long_share = args.long_share;
+    cfg.real_size = args.real_size;
     cfg.start = signals_lake::parse_date(&args.start)?;
     if let Some(c) = args.change {
         cfg.change = if c == "none" {

@@ -50,9 +50,19 @@ impl Dates {
 pub struct Args {
     #[command(flatten)]
     dates: Dates,
-    /// Judge to run.
+    /// Judge to run: `builtin` (offline), `openai` (the LLM judge: OPENAI_API_KEY,
+    /// OPENAI_BASE_URL) or `cascade` (the built-in judge screens, the LLM judges
+    /// what it flags plus a calibration sample).
     #[arg(long, default_value = "builtin")]
     judge: String,
+    /// An LLM judge parameter, as in the pipeline file (`llm_model=gpt-5-mini`,
+    /// `llm_mode=sync`, `llm_reasoning_effort=low`, `cascade_sample=0.1`, ...).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// LLM judge in batch mode: wait for the batches instead of returning (a later
+    /// `signals judge` with the same dates collects them).
+    #[arg(long)]
+    wait: bool,
     /// Analyse sessions with at least this many agentic steps.
     #[arg(long, default_value_t = 30)]
     min_steps: i64,
@@ -73,8 +83,15 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         ..FrictionParams::default()
     };
     let discovered = signals_discover::accepted(&lake).await?;
+    let llm = match args.judge.as_str() {
+        "openai" | "cascade" => Some(llm_config(&args, params.clone(), discovered.clone())?),
+        _ => None,
+    };
     let judge: Arc<dyn signals_judge::Judge> =
-        Arc::from(judge_by_name(&args.judge, params, discovered)?);
+        Arc::from(judge_by_name("builtin", params, discovered)?);
+    if llm.is_none() && args.judge != "builtin" {
+        judge_by_name(&args.judge, FrictionParams::default(), Vec::new())?;
+    }
     let requested = args.dates.resolve(&lake).await?;
     let have = lake.partitions("sessions").await?;
     let (dates, missing): (Vec<NaiveDate>, Vec<NaiveDate>) =
@@ -84,6 +101,9 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     }
     if dates.is_empty() {
         bail!("none of the requested dates has sessions in the lake; run `signals ingest` first");
+    }
+    if let Some(cfg) = &llm {
+        return run_llm(&lake, &dates, cfg, &args).await;
     }
     let (mut sessions, mut moments) = (0, 0);
     for date in &dates {
@@ -104,8 +124,103 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         args.min_steps,
         dates.len()
     );
-    // The pipeline's outputs of these dates were counted from the frictions this
-    // replaced; say how to recount them rather than leave them quietly stale.
+    recount_note(&lake, &dates).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The LLM judge's configuration from `--param`s, as the pipeline's stage reads
+/// them (the pipeline file's own values are not read: name what differs from the
+/// defaults).
+fn llm_config(
+    args: &Args,
+    params: FrictionParams,
+    discovered: Vec<signals_judge::FacetDef>,
+) -> anyhow::Result<signals_llm::LlmConfig> {
+    let mut kv = std::collections::BTreeMap::new();
+    for p in &args.params {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--param {p:?}: use NAME=VALUE"))?;
+        kv.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    let get = |k: &str| kv.get(k).cloned();
+    let mut cfg = signals_llm::LlmConfig::from_params(get)?;
+    cfg.wait |= args.wait;
+    if args.judge == "cascade" {
+        cfg.cascade = Some(signals_llm::Cascade {
+            screen: Arc::from(judge_by_name("builtin", params, discovered.clone())?),
+            sample: signals_llm::LlmConfig::cascade_sample(get)?,
+        });
+    }
+    cfg.discovered = discovered;
+    Ok(cfg)
+}
+
+/// Both passes of the LLM judge (or the cascade) over each date; batches still
+/// running leave the command "waiting" (exit 75) for a later call to collect.
+async fn run_llm(
+    lake: &signals_lake::Lake,
+    dates: &[NaiveDate],
+    cfg: &signals_llm::LlmConfig,
+    args: &Args,
+) -> anyhow::Result<ExitCode> {
+    use signals_llm::{LlmPass, Progress};
+    let selection = Selection::MinSteps(args.min_steps);
+    let (mut moments, mut waiting, mut failed) = (0, Vec::new(), Vec::new());
+    for date in dates {
+        for pass in [LlmPass::Friction, LlmPass::Facets] {
+            match signals_llm::run_pass(lake, *date, pass, &selection, cfg).await {
+                Ok(Progress::Done { rows }) => {
+                    if pass == LlmPass::Friction {
+                        moments += rows;
+                    }
+                }
+                Ok(Progress::Waiting { note }) => {
+                    eprintln!("{date}: waiting: {note}");
+                    waiting.push(*date);
+                    break;
+                }
+                Err(signals_llm::Error::MostlyFailed(why)) => {
+                    eprintln!("error: {date}: {why}");
+                    failed.push(*date);
+                    break;
+                }
+                Err(e) => return Err(e).with_context(|| format!("judging {date}")),
+            }
+        }
+    }
+    let judged: Vec<NaiveDate> = dates
+        .iter()
+        .filter(|d| !waiting.contains(d))
+        .copied()
+        .collect();
+    println!(
+        "judge {} ({}) on {} of {} dates: {moments} friction moments; {} waiting, {} failed (see judge_failures{})",
+        args.judge,
+        cfg.model,
+        judged.len() - failed.len(),
+        dates.len(),
+        waiting.len(),
+        failed.len(),
+        if cfg.cascade.is_some() {
+            "; judge_agreement: `signals eval --against llm`"
+        } else {
+            ""
+        }
+    );
+    recount_note(lake, &judged).await?;
+    Ok(if !failed.is_empty() {
+        ExitCode::FAILURE
+    } else if !waiting.is_empty() {
+        ExitCode::from(75)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The pipeline's outputs of these dates were counted from the frictions the
+/// judge replaced; say how to recount them rather than leave them quietly stale.
+async fn recount_note(lake: &signals_lake::Lake, dates: &[NaiveDate]) -> anyhow::Result<()> {
     let counted = lake.partitions("session_frictions").await?;
     let stale: Vec<&NaiveDate> = dates.iter().filter(|d| counted.contains(d)).collect();
     if let (Some(first), Some(last)) = (stale.first(), stale.last()) {
@@ -114,5 +229,5 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
             stale.len()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -176,8 +176,46 @@ fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {
         .unwrap()
 }
 
-fn completion(r: &Reply, n: u32) -> (u16, Value) {
-    let (content, finish) = match r {
+/// Whether `model` is one of OpenAI's reasoning models (as the server treats it).
+fn is_reasoning(model: &str) -> bool {
+    (model.starts_with("gpt-5") && !model.starts_with("gpt-5-chat"))
+        || ["o1", "o3", "o4-mini"].iter().any(|p| model.starts_with(p))
+}
+
+fn bad_request(message: &str, param: &str) -> (u16, Value) {
+    (
+        400,
+        json!({"error": {"message": message, "type": "invalid_request_error", "param": param, "code": "unsupported_parameter"}}),
+    )
+}
+
+/// A completion for `body` as OpenAI's models answer it. A reasoning model
+/// refuses `max_tokens` and a `temperature` other than 1, spends hidden reasoning
+/// tokens (by `reasoning_effort`, default medium) out of `max_completion_tokens`
+/// first, and returns empty content with `finish_reason: "length"` when the
+/// budget runs out before the visible answer is done.
+fn completion(r: &Reply, n: u32, body: &Value) -> (u16, Value) {
+    let model = body["model"].as_str().unwrap_or("");
+    let reasoning = is_reasoning(model);
+    if reasoning {
+        if body.get("max_tokens").is_some() {
+            return bad_request(
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+                "max_tokens",
+            );
+        }
+        if let Some(t) = body.get("temperature")
+            && t.as_f64() != Some(1.0)
+        {
+            return bad_request(
+                &format!(
+                    "Unsupported value: 'temperature' does not support {t} with this model. Only the default (1) value is supported."
+                ),
+                "temperature",
+            );
+        }
+    }
+    let (content, mut finish) = match r {
         Reply::Content(c) => (c.clone(), "stop"),
         Reply::Truncated(c) => (c.clone(), "length"),
         Reply::ServerError | Reply::Expire => {
@@ -187,12 +225,37 @@ fn completion(r: &Reply, n: u32) -> (u16, Value) {
             );
         }
     };
+    let visible = (content.len() as u64 / 4).max(1);
+    let (mut content, mut used, mut thought) = (content, visible, 0u64);
+    if reasoning {
+        let base = match body["reasoning_effort"].as_str().unwrap_or("medium") {
+            "none" => 0,
+            "minimal" => 60,
+            "low" => 700,
+            "medium" => 2_400,
+            _ => 7_000,
+        };
+        // +-30% from request to request.
+        thought = base * u64::from(70 + n % 61) / 100;
+        let budget = body["max_completion_tokens"].as_u64().unwrap_or(u64::MAX);
+        if thought + visible > budget {
+            finish = "length";
+            content = String::new();
+            thought = thought.min(budget);
+            used = budget;
+        } else {
+            used = thought + visible;
+        }
+    } else if finish == "length" {
+        used = body["max_completion_tokens"].as_u64().unwrap_or(50);
+    }
     (
         200,
         json!({
-            "id": format!("chatcmpl-{n}"), "object": "chat.completion", "created": 1_764_000_000, "model": "gpt-test",
+            "id": format!("chatcmpl-{n}"), "object": "chat.completion", "created": 1_764_000_000, "model": if model.is_empty() { "gpt-test" } else { model },
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": null}, "finish_reason": finish, "logprobs": null}],
-            "usage": {"prompt_tokens": 1000 + n, "completion_tokens": 50, "total_tokens": 1050 + n}
+            "usage": {"prompt_tokens": 1000 + n, "completion_tokens": used, "total_tokens": 1000 + u64::from(n) + used,
+                "completion_tokens_details": {"reasoning_tokens": thought, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
         }),
     )
 }
@@ -360,7 +423,7 @@ async fn handle(
                     expired = true;
                     continue;
                 }
-                let (code, body) = completion(&r, i as u32);
+                let (code, body) = completion(&r, i as u32, &v["body"]);
                 let line = json!({"id": format!("batch_req_{i}"), "custom_id": cid, "response": {"status_code": code, "request_id": format!("req_{i}"), "body": body}, "error": null});
                 if code == 200 {
                     out.push_str(&format!("{line}\n"));
@@ -470,7 +533,7 @@ async fn handle(
             s.chats.push(v.clone());
             drop(s);
             let r = model("", &v);
-            let (code, body) = completion(&r, n);
+            let (code, body) = completion(&r, n, &v);
             reply(code, body)
         }
         _ => reply(
