@@ -91,6 +91,9 @@ pub struct BenchConfig {
     pub sql_dates: usize,
     /// Sessions in the LLM cost sample.
     pub llm_sample: usize,
+    /// Real-size sessions (`signals generate --real-size`) the LLM cost model
+    /// also runs on (0 skips it).
+    pub real_size_sessions: u64,
 }
 
 /// One pipeline stage, summed over dates.
@@ -182,6 +185,8 @@ pub struct BenchReport {
     pub duckdb: String,
     /// The LLM cost model.
     pub llm: CostModel,
+    /// The LLM cost model on real-size sessions, when they were generated.
+    pub llm_real_size: Option<CostModel>,
 }
 
 /// Run the benchmark, printing progress to stderr.
@@ -403,7 +408,57 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
         &cc,
     )
     .await?;
+    if cfg.real_size_sessions > 0 {
+        eprintln!(
+            "bench: LLM cost model on {} real-size sessions",
+            cfg.real_size_sessions
+        );
+        r.llm_real_size = Some(real_size_cost(cfg, &cc).await?);
+    }
     Ok(r)
+}
+
+/// The cost model on real-size sessions: generated with long-tailed tool outputs
+/// (kept for the same parameters, like the bench's sessions), ingested into a
+/// lake of their own, every session of 30+ steps.
+async fn real_size_cost(cfg: &BenchConfig, cc: &CostConfig) -> Result<CostModel> {
+    let dir = cfg.dir.join("real-size");
+    let gen_dir = dir.join("sessions");
+    let stamp = format!("sessions={} seed={}", cfg.real_size_sessions, cfg.seed);
+    let marker = dir.join("sessions.generated");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(stamp.as_str()) {
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut g = signals_generate::GenConfig::new(&gen_dir);
+        g.sessions = cfg.real_size_sessions;
+        g.days = 1;
+        g.seed = cfg.seed;
+        g.real_size = true;
+        g.labels = Some(dir.join("labels.jsonl"));
+        signals_generate::generate(&g)?;
+        std::fs::write(&marker, &stamp)?;
+    }
+    let lake_dir = dir.join("lake");
+    let _ = std::fs::remove_dir_all(&lake_dir);
+    let lake_url = lake_dir.display().to_string();
+    measure(
+        &cfg.exe,
+        &[
+            "--lake",
+            &lake_url,
+            "ingest",
+            &gen_dir.display().to_string(),
+        ],
+        &dir,
+        |_| {},
+    )?;
+    let lake = Lake::open(&lake_url)?;
+    let ctx = lake.session_context().await?;
+    let dates = lake.partitions("sessions").await?;
+    let cc = CostConfig {
+        max_sessions: cfg.real_size_sessions as usize,
+        ..cc.clone()
+    };
+    cost_model(&ctx, &dates, &Selection::MinSteps(30), &cc).await
 }
 
 /// Median seconds of `reps` runs of a query in `ctx` (all batches read), the
@@ -644,6 +699,12 @@ impl BenchReport {
         s.push('\n');
         s.push_str(&self.llm.markdown("analysed sessions of the last dates"));
         s.push('\n');
+        if let Some(real) = &self.llm_real_size {
+            s.push_str(
+                &real.markdown("real-size sessions (`signals generate --real-size`), 30+ steps"),
+            );
+            s.push('\n');
+        }
         s.push_str("## Targets\n\n");
         let mut check = |ok: bool, what: String| {
             s.push_str(&format!("- {} {what}\n", if ok { "PASS" } else { "MISS" }));

@@ -46,6 +46,7 @@ fn the_ratio_is_the_median_round_and_a_miss_says_how_much_is_planning() {
         rounds: 3,
         sql_dates: 5,
         llm_sample: 10,
+        real_size_sessions: 0,
     };
     let md = r.markdown(&cfg);
     assert!(

@@ -1065,6 +1065,8 @@ fn bench_reports_every_stage_and_both_engines_agree() {
             "2",
             "--llm-sample",
             "50",
+            "--real-size-sessions",
+            "12",
             "--python",
             python,
         ],
@@ -1131,6 +1133,24 @@ fn bench_reports_every_stage_and_both_engines_agree() {
     }
     assert_eq!(r["llm"]["sessions"], 50);
     assert!(r["llm"]["input_condensed"].as_f64().unwrap() > 1000.0);
+    assert!(
+        r["llm"]["usd_cascade"].as_f64().unwrap()
+            <= r["llm"]["usd_all_condensed"].as_f64().unwrap()
+    );
+    // Real-size sessions: far over the input budget whole, condensed >= 5x fewer.
+    let real = &r["llm_real_size"];
+    assert!(real["over_budget"].as_u64().unwrap() > 0, "{real}");
+    assert!(
+        real["over_whole"].as_f64().unwrap() >= 5.0 * real["over_condensed"].as_f64().unwrap(),
+        "{real}"
+    );
+    assert!(out.contains("real-size sessions"), "{out}");
+    // `signals bench cost` on that lake gives the same figures.
+    let lake = bench.join("real-size").join("lake").display().to_string();
+    let cost: serde_json::Value =
+        serde_json::from_str(&ok(&signals(&lake, &["bench", "cost", "--all", "--json"]))).unwrap();
+    assert_eq!(cost["sessions"], real["sessions"]);
+    assert_eq!(cost["input_condensed"], real["input_condensed"]);
     // A second run reuses the generated sessions.
     let again = signals(
         "unused",
@@ -1148,6 +1168,8 @@ fn bench_reports_every_stage_and_both_engines_agree() {
             "1",
             "--llm-sample",
             "10",
+            "--real-size-sessions",
+            "0",
             "--python",
             "",
         ],

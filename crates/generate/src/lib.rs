@@ -295,7 +295,12 @@ impl Builder<'_> {
     fn tool(&mut self, tool: &str, args: Value, status: &str, output: &str) {
         let bulk;
         let output = if self.real_size && !output.is_empty() {
-            bulk = real_size_output(self.rng, tool, &args, output);
+            // Its own draws, so that the session's events are the same with or
+            // without real-size outputs: only the bodies grow.
+            let seed = self.id.bytes().fold(u64::from(self.call), |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            bulk = real_size_output(&mut ChaCha8Rng::seed_from_u64(seed), tool, &args, output);
             bulk.as_str()
         } else {
             output
@@ -834,6 +839,62 @@ mod tests {
         assert!(ra.clean_sessions > 50);
         assert!(ra.long_sessions > 100 && ra.long_sessions < 350);
         assert_eq!(ra.sessions, 400);
+    }
+
+    #[test]
+    fn real_size_sessions_keep_their_labels_and_read_files_alike() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut cfg = GenConfig::new(a.path());
+        cfg.sessions = 40;
+        cfg.days = 1;
+        generate(&cfg).unwrap();
+        cfg.out = b.path().to_path_buf();
+        cfg.real_size = true;
+        generate(&cfg).unwrap();
+        let read = |d: &std::path::Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+        // The same sessions and labels, only bigger.
+        assert_eq!(
+            read(a.path(), "labels.jsonl"),
+            read(b.path(), "labels.jsonl")
+        );
+        let (small, big) = (
+            read(a.path(), "sessions-2026-11-01.jsonl"),
+            read(b.path(), "sessions-2026-11-01.jsonl"),
+        );
+        assert_eq!(small.lines().count(), big.lines().count());
+        assert!(
+            big.len() > 5 * small.len(),
+            "{} vs {}",
+            big.len(),
+            small.len()
+        );
+        // A path reads the same every time; outputs are long-tailed.
+        let mut by_path: BTreeMap<String, String> = BTreeMap::new();
+        let mut sizes = Vec::new();
+        let mut calls: BTreeMap<String, String> = BTreeMap::new();
+        for l in big.lines() {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let key = format!("{}{}", v["session_id"], v["call_id"]);
+            if v["kind"] == "tool_call" && v["tool"] == "read_file" {
+                calls.insert(key, v["args"]["path"].as_str().unwrap().to_string());
+            } else if v["kind"] == "tool_result"
+                && let Some(path) = calls.get(&key)
+                && v["status"] == "ok"
+            {
+                let out = v["output"].as_str().unwrap().to_string();
+                sizes.push(out.lines().count());
+                if let Some(prev) = by_path.insert(path.clone(), out.clone()) {
+                    assert_eq!(prev, out, "{path} read differently");
+                }
+            }
+        }
+        sizes.sort();
+        let median = sizes[sizes.len() / 2];
+        assert!((40..200).contains(&median), "median {median} lines");
+        assert!(
+            *sizes.last().unwrap() > 10 * median,
+            "a long tail: {sizes:?}"
+        );
     }
 
     #[test]

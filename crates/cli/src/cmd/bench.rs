@@ -46,6 +46,10 @@ pub struct Args {
     /// Analysed sessions in the LLM cost sample.
     #[arg(long, default_value_t = 2000)]
     llm_sample: usize,
+    /// Real-size sessions (long-tailed tool outputs, 100k+ tokens) generated for
+    /// the LLM cost model on sessions the size real ones are (0 skips it).
+    #[arg(long, default_value_t = 300)]
+    real_size_sessions: u64,
 }
 
 /// What `signals bench` can run alone.
@@ -138,6 +142,7 @@ pub async fn run_cmd(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         rounds: args.rounds,
         sql_dates: args.sql_dates,
         llm_sample: args.llm_sample,
+        real_size_sessions: args.real_size_sessions,
     };
     let report = run(&cfg).await.context("running the benchmark")?;
     let md = report.markdown(&cfg);
