@@ -424,8 +424,15 @@ async fn signals_judge_runs_the_llm_judge_in_sync_and_batch_mode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cascade_judges_what_the_screen_flags_plus_a_sample() {
     let server = FakeOpenAi::start(|_, body| Reply::Content(good(pass_of(body)))).await;
+    // The shipped sample data.
     let dir = tempfile::tempdir().unwrap();
-    let lake = lake_with(dir.path(), "200", "35");
+    let lake = dir.path().join("lake").display().to_string();
+    let sample = crate::repo().join("data").join("sessions");
+    ok(&signals_env(
+        &lake,
+        &["ingest", sample.to_str().unwrap()],
+        &[],
+    ));
     let date = "2026-11-01";
     let out = ok(&run(
         &lake,
@@ -626,7 +633,12 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
             &env(),
         )));
     }
-    for f in walk(&dir.path().join("lake").join("tickets")) {
+    let tickets = walk(&dir.path().join("lake").join("tickets"));
+    assert!(
+        !tickets.is_empty(),
+        "a ticket was filed from the echoed citations"
+    );
+    for f in tickets {
         stored.push_str(&std::fs::read_to_string(f).unwrap_or_default());
     }
     stored.push_str(&ok(&signals_env(&lake, &["tickets", "list"], &env())));
