@@ -68,6 +68,11 @@ fn model(custom_id: &str, body: &Value) -> Reply {
 }
 
 fn lake_with_sessions(dir: &Path, seed: &str) -> String {
+    generated_lake(dir, "240", "3", seed)
+}
+
+/// A lake under `dir` with `sessions` generated sessions over `days` days.
+pub(crate) fn generated_lake(dir: &Path, sessions: &str, days: &str, seed: &str) -> String {
     let lake = dir.join("lake").display().to_string();
     let out = dir.join("gen");
     let o = out.to_str().unwrap();
@@ -76,9 +81,9 @@ fn lake_with_sessions(dir: &Path, seed: &str) -> String {
         &[
             "generate",
             "--sessions",
-            "240",
+            sessions,
             "--days",
-            "3",
+            days,
             "--seed",
             seed,
             "--out",
@@ -126,9 +131,10 @@ fn count(lake: &str, sql: &str) -> i64 {
         .unwrap_or_else(|_| panic!("{sql}: {out}"))
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+/// Every file under `dir` (none when it does not exist).
+pub(crate) fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
         if p.is_dir() {
             out.extend(walk(&p));

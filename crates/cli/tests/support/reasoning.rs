@@ -45,26 +45,7 @@ fn env() -> Vec<(String, String)> {
 }
 
 fn lake_with(dir: &Path, sessions: &str, seed: &str) -> String {
-    let lake = dir.join("lake").display().to_string();
-    let out = dir.join("gen");
-    let o = out.to_str().unwrap();
-    ok(&signals_env(
-        &lake,
-        &[
-            "generate",
-            "--sessions",
-            sessions,
-            "--days",
-            "2",
-            "--seed",
-            seed,
-            "--out",
-            o,
-        ],
-        &[],
-    ));
-    ok(&signals_env(&lake, &["ingest", o], &[]));
-    lake
+    crate::llm::generated_lake(dir, sessions, "2", seed)
 }
 
 /// `signals ARGS` with the key, the server's URL as `llm_base_url` when the
@@ -79,6 +60,27 @@ fn run(lake: &str, server: &FakeOpenAi, args: &[&str]) -> Output {
         .env("OPENAI_API_KEY", KEY)
         .env_remove("OPENAI_BASE_URL");
     tokio::task::block_in_place(|| cmd.output().unwrap())
+}
+
+/// `signals run daily --date DATE --judge JUDGE` with `args`: flags as they
+/// are, and `NAME=VALUE` pairs as `--param`s.
+fn run_daily(lake: &str, server: &FakeOpenAi, date: &str, judge: &str, args: &[&str]) -> Output {
+    let mut all = vec!["run", "daily", "--date", date, "--judge", judge];
+    for a in args {
+        if !a.starts_with("--") {
+            all.push("--param");
+        }
+        all.push(a);
+    }
+    run(lake, server, &all)
+}
+
+/// The date's analysed sessions.
+fn analysed(lake: &str, date: &str) -> i64 {
+    count(
+        lake,
+        &format!("SELECT count(*) FROM analysed_sessions WHERE date = '{date}'"),
+    )
 }
 
 fn count(lake: &str, sql: &str) -> i64 {
@@ -106,26 +108,15 @@ async fn gpt_5_mini_with_the_defaults_analyses_the_sessions() {
     let lake = lake_with(dir.path(), "120", "31");
     let date = "2026-11-01";
     // The pipeline's defaults: gpt-5-mini, batch mode; --wait collects in one run.
-    let out = ok(&run(
+    let out = ok(&run_daily(
         &lake,
         &server,
-        &[
-            "run",
-            "daily",
-            "--date",
-            date,
-            "--judge",
-            "openai",
-            "--wait",
-            "--param",
-            "llm_poll_ms=5",
-        ],
+        date,
+        "openai",
+        &["--wait", "llm_poll_ms=5"],
     ));
     assert!(out.contains("daily 2026-11-01: succeeded"), "{out}");
-    let analysed = count(
-        &lake,
-        "SELECT count(*) FROM analysed_sessions WHERE date = '2026-11-01'",
-    );
+    let analysed = analysed(&lake, "2026-11-01");
     assert!(analysed >= 20, "{analysed}");
     let judged = count(
         &lake,
@@ -193,21 +184,14 @@ async fn a_truncated_reply_is_retried_with_twice_the_budget() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let lake = lake_with(dir.path(), "60", "32");
-    let out = ok(&run(
+    let out = ok(&run_daily(
         &lake,
         &server,
+        "2026-11-01",
+        "openai",
         &[
-            "run",
-            "daily",
-            "--date",
-            "2026-11-01",
-            "--judge",
-            "openai",
-            "--param",
             "llm_model=llama3.1:8b",
-            "--param",
             "llm_mode=sync",
-            "--param",
             "llm_max_attempts=5",
         ],
     ));
@@ -249,21 +233,14 @@ async fn a_stage_that_mostly_failed_fails_and_a_rerun_judges_only_the_failures()
     // Medium effort spends ~1,700-3,100 reasoning tokens; a 2,200-token cap
     // leaves two requests in three without an answer, and half the sessions
     // without one after three attempts.
-    let o = run(
+    let o = run_daily(
         &lake,
         &server,
+        date,
+        "openai",
         &[
-            "run",
-            "daily",
-            "--date",
-            date,
-            "--judge",
-            "openai",
-            "--param",
             "llm_mode=sync",
-            "--param",
             "llm_reasoning_effort=medium",
-            "--param",
             "llm_max_completion_tokens=2200",
         ],
     );
@@ -276,10 +253,7 @@ async fn a_stage_that_mostly_failed_fails_and_a_rerun_judges_only_the_failures()
             && t.contains("llm_max_completion_tokens (now 2200)"),
         "{t}"
     );
-    let analysed = count(
-        &lake,
-        "SELECT count(*) FROM analysed_sessions WHERE date = '2026-11-01'",
-    );
+    let analysed = analysed(&lake, "2026-11-01");
     let failed_sessions = count(
         &lake,
         "SELECT count(DISTINCT session_id) FROM judge_failures WHERE reason = 'truncated'",
@@ -318,21 +292,12 @@ async fn a_stage_that_mostly_failed_fails_and_a_rerun_judges_only_the_failures()
     assert!(!ok_before.is_empty());
     // The fix: low effort. Only the failed requests are sent again.
     let before = server.chats().len();
-    let out = ok(&run(
+    let out = ok(&run_daily(
         &lake,
         &server,
-        &[
-            "run",
-            "daily",
-            "--date",
-            date,
-            "--judge",
-            "openai",
-            "--param",
-            "llm_mode=sync",
-            "--param",
-            "llm_reasoning_effort=low",
-        ],
+        date,
+        "openai",
+        &["llm_mode=sync", "llm_reasoning_effort=low"],
     ));
     assert!(out.contains("daily 2026-11-01: succeeded"), "{out}");
     let again = &server.chats()[before..];
@@ -434,27 +399,15 @@ async fn the_cascade_judges_what_the_screen_flags_plus_a_sample() {
         &[],
     ));
     let date = "2026-11-01";
-    let out = ok(&run(
+    let out = ok(&run_daily(
         &lake,
         &server,
-        &[
-            "run",
-            "daily",
-            "--date",
-            date,
-            "--judge",
-            "cascade",
-            "--param",
-            "llm_mode=sync",
-            "--param",
-            "cascade_sample=0.5",
-        ],
+        date,
+        "cascade",
+        &["llm_mode=sync", "cascade_sample=0.5"],
     ));
     assert!(out.contains("daily 2026-11-01: succeeded"), "{out}");
-    let analysed = count(
-        &lake,
-        "SELECT count(*) FROM analysed_sessions WHERE date = '2026-11-01'",
-    );
+    let analysed = analysed(&lake, "2026-11-01");
     // Every analysed session has facets: the LLM's or the screen's.
     assert_eq!(
         count(
@@ -586,25 +539,16 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
         &["ingest", sessions.to_str().unwrap()],
         &[],
     ));
-    let out = ok(&run(
+    let out = ok(&run_daily(
         &lake,
         &server,
+        "2026-11-05",
+        "openai",
         &[
-            "run",
-            "daily",
-            "--date",
-            "2026-11-05",
-            "--judge",
-            "openai",
-            "--param",
             "llm_mode=sync",
-            "--param",
             "min_steps=30",
-            "--param",
             "min_affected=1",
-            "--param",
             "min_rate=0.01",
-            "--param",
             "max_p=1",
         ],
     ));
@@ -633,7 +577,7 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
             &env(),
         )));
     }
-    let tickets = walk(&dir.path().join("lake").join("tickets"));
+    let tickets = crate::llm::walk(&dir.path().join("lake").join("tickets"));
     assert!(
         !tickets.is_empty(),
         "a ticket was filed from the echoed citations"
@@ -649,19 +593,4 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
     for p in pii.iter().chain(&["7946 0958", "jane.doe", "jdoe"]) {
         assert!(!stored.contains(p), "{p} is stored:\n{stored}");
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
