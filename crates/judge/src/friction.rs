@@ -4,6 +4,9 @@
 //! user or the agent wrote, never a path, a tool's own name or an identifier.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::lexicon::*;
 use crate::session::{Event, Session, tool_category};
@@ -163,6 +166,24 @@ fn error_event(s: &Session) -> Vec<Moment> {
                     .and_then(|id| tools.get(id).copied().flatten());
                 signals.push((e.seq, tool_category(tool).to_string()));
             }
+            // Many logs record a failed step as an ordinary result: only its
+            // output says so (an exit code, an error line).
+            "tool_result" if e.status.as_deref().is_none_or(|s| s == "ok") => {
+                if e.output.as_deref().is_some_and(output_failed) {
+                    let tool = e
+                        .call_id
+                        .as_deref()
+                        .and_then(|id| tools.get(id).copied().flatten());
+                    signals.push((e.seq, tool_category(tool).to_string()));
+                }
+            }
+            // The agent's own failures, written into its messages (aider prints
+            // edit-format and API errors among its replies).
+            "assistant_message" | "agent_message"
+                if e.text.as_deref().is_some_and(agent_failed) =>
+            {
+                signals.push((e.seq, "!execution error".to_string()));
+            }
             "error" => {
                 let t = format!(
                     "{} {}",
@@ -227,6 +248,49 @@ fn error_event(s: &Session) -> Vec<Moment> {
             )
         })
         .collect()
+}
+
+/// A nonzero exit code stated in a command's output (`Process exited with code 2`,
+/// `exit code: 1`, `returned non-zero exit status 1`).
+static EXIT_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(process exited with code|exit code:?|exit status:?|exited with (?:status|code)|returned non-zero exit status)\s*([1-9][0-9]*)\b")
+        .expect("valid")
+});
+
+/// A line that is an error report, not code that mentions one: an unindented
+/// `Error: ...`, `error[E0308]: ...`, `fatal: ...`, a Python exception line
+/// (`ValueError: ...`, `litellm.RateLimitError: ...`), a traceback's first line, a
+/// shell's "command not found" or "No such file or directory".
+static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:error|fatal|ERROR|FATAL|Error)(?:\[[A-Z0-9]+\])?:\s|Traceback \(most recent call last\)|thread '[^']*' panicked|panic: |npm ERR! |[A-Za-z_][\w.]*(?:Error|Exception): |(?:ba|z)?sh: .*(?:command not found|No such file or directory|Permission denied)|No file open|Your edit was not applied|The LLM did not conform to the edit format)")
+        .expect("valid")
+});
+
+/// Whether an `ok` result's output says the step failed: a nonzero exit code in
+/// its header or its last lines, or an error line as its first or last line
+/// (where a failing command puts it; a file's text that merely mentions errors
+/// has them indented or mid-file).
+pub fn output_failed(output: &str) -> bool {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    let (head, tail) = (
+        &lines[..lines.len().min(6)],
+        &lines[lines.len().saturating_sub(3)..],
+    );
+    if head.iter().chain(tail).any(|l| EXIT_CODE.is_match(l)) {
+        return true;
+    }
+    [lines.first(), lines.last()]
+        .into_iter()
+        .flatten()
+        .any(|l| ERROR_LINE.is_match(l))
+}
+
+/// Whether an agent message reports the agent's own failure (its first line is
+/// an error report: an API error, an edit it could not apply).
+pub fn agent_failed(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| ERROR_LINE.is_match(l) && !l.starts_with("No file open"))
 }
 
 /// One completed add->remove cycle of a path: (add seq, remove seq, remove ts).

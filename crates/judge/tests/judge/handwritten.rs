@@ -368,3 +368,67 @@ fn held_out(name: &str, tone: Set<'_>, back: Set<'_>, plat: Set<'_>) {
         assert!(fp <= 1, "{fp} false positives");
     }
 }
+
+/// Outputs of steps the logs recorded as `ok`, in the shapes real agents write
+/// them (Codex's command header, aider's and SWE-agent's messages, shells,
+/// compilers, Python): the failures are found, and text that merely mentions
+/// errors is not.
+#[test]
+fn failures_that_only_the_output_shows() {
+    use signals_judge::friction::{agent_failed, output_failed};
+    let failed = [
+        "Command: /bin/zsh -lc \"cargo test\"\nChunk ID: 1a2b3c\nWall time: 3.2 seconds\nProcess exited with code 101\nOriginal token count: 812\nOutput:\n   Compiling app v0.1.0",
+        "error[E0308]: mismatched types\n  --> src/main.rs:4:18\n   |\n4  |     let x: u32 = \"a\";",
+        "Traceback (most recent call last):\n  File \"reproduce.py\", line 3, in <module>\n    import numpy\nModuleNotFoundError: No module named 'numpy'",
+        "collected 12 items\n\ntests/test_api.py ....F\nAssertionError: expected 200, got 500",
+        "zsh: command not found: pnpm",
+        "bash: ./run.sh: Permission denied",
+        "fatal: not a git repository (or any of the parent directories): .git",
+        "No file open. Use the open command first.",
+        "npm ERR! code ENOENT\nnpm ERR! syscall open",
+        "thread 'main' panicked at src/lib.rs:10:5:\nindex out of bounds",
+        "Running tests...\nFAILED tests/test_x.py::test_y\nsubprocess.CalledProcessError: Command '['make']' returned non-zero exit status 2.",
+        "Error: Cannot find module 'express'\nRequire stack:\n- /app/index.js",
+    ];
+    for o in failed {
+        assert!(output_failed(o), "missed: {o}");
+    }
+    let fine = [
+        "Command: /bin/zsh -lc \"sed -n '1,220p' AGENTS.md\"\nChunk ID: d7ac4d\nWall time: 0.0000 seconds\nProcess exited with code 0\nOutput:\n# Agents",
+        "all tests passed; 0 errors, 0 warnings",
+        "build finished, error handling paths covered",
+        "def parse(x):\n    \"\"\"Raises:\n        ValueError: if x is empty.\n    \"\"\"\n    if not x:\n        raise ValueError(\"empty\")\n    return x",
+        "package codex\n\nimport (\n\t\"errors\"\n)\n\nvar ErrMissing = errors.New(\"missing\")\n\nfunc f() error {\n\treturn ErrMissing\n}",
+        "[File: src/marshmallow/fields.py (1997 lines total)]\n1457:            self.MINUTES,",
+        "test result: ok. 42 passed; 0 failed; 0 ignored",
+        "The file /mnt/c/app/errors.py has been updated. Here's the result of running `cat -n` on a snippet",
+        "warning: unused variable `tmp`\n  --> src/lib.rs:3:9",
+        "",
+    ];
+    for o in fine {
+        assert!(!output_failed(o), "false alarm: {o}");
+    }
+    assert!(agent_failed(
+        "The LLM did not conform to the edit format.\nhttps://aider.chat/docs/troubleshooting/edit-errors.html"
+    ));
+    assert!(agent_failed(
+        "litellm.RateLimitError: AnthropicException - rate limit exceeded"
+    ));
+    assert!(!agent_failed(
+        "I fixed the ValueError: the parser now accepts empty input."
+    ));
+    assert!(!agent_failed(
+        "The tests failed earlier because of a typo; they pass now."
+    ));
+
+    // In a session: an `ok` result whose output failed is an error event.
+    let mut s = session(&["thanks"]);
+    let r = s
+        .events
+        .iter_mut()
+        .find(|e| e.kind == "tool_result")
+        .unwrap();
+    r.output = Some(failed[0].to_string());
+    assert!(has(&s, FrictionType::ErrorEvent));
+    assert!(!has(&session(&["thanks"]), FrictionType::ErrorEvent));
+}
