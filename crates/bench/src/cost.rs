@@ -87,14 +87,18 @@ pub struct CostModel {
     pub cascade_share: f64,
     /// Of them, the share the built-in judge flagged (the rest: the sample).
     pub cascade_flagged: f64,
-    /// Input tokens per analysed session with the cascade (condensed).
+    /// Input tokens per analysed session with the cascade (condensed, friction
+    /// requests only).
     pub cascade_input: f64,
     /// US$ per 1,000 analysed sessions at batch prices: every session whole.
     pub usd_all_whole: f64,
     /// Every session condensed.
     pub usd_all_condensed: f64,
-    /// The cascade, condensed.
+    /// The cascade, condensed: the LLM judges friction on the sessions it gets,
+    /// facets stay the built-in judge's (`cascade_facets = false`, the default).
     pub usd_cascade: f64,
+    /// The cascade with the LLM's facets too (`cascade_facets = true`).
+    pub usd_cascade_with_facets: f64,
 }
 
 impl CostModel {
@@ -128,12 +132,13 @@ impl CostModel {
             self.reasoning_tokens
         ));
         s.push_str(&format!(
-            "| US$ per 1,000 analysed sessions | |\n|---|---:|\n| every session, whole | {:.3} |\n| every session, condensed | {:.3} |\n| the cascade, condensed ({:.1}% of sessions to the LLM: {:.1}% flagged + the sample) | {:.3} |\n\nThe cascade sends {:.0} input tokens per analysed session ({:.1}% of judging every session condensed).\n",
+            "| US$ per 1,000 analysed sessions | |\n|---|---:|\n| every session, whole | {:.3} |\n| every session, condensed | {:.3} |\n| the cascade, condensed ({:.1}% of sessions to the LLM: {:.1}% flagged + the sample; friction by the LLM, facets by the built-in judge) | {:.3} |\n| the cascade with the LLM's facets too (`cascade_facets = true`) | {:.3} |\n\nThe cascade sends {:.0} input tokens per analysed session ({:.1}% of judging every session condensed).\n",
             self.usd_all_whole,
             self.usd_all_condensed,
             100.0 * self.cascade_share,
             100.0 * self.cascade_share * self.cascade_flagged,
             self.usd_cascade,
+            self.usd_cascade_with_facets,
             self.cascade_input,
             100.0 * self.cascade_input / self.input_condensed.max(1.0)
         ));
@@ -168,6 +173,8 @@ pub async fn cost_model(
     let (mut whole, mut cond, mut vis, mut budget) = (0f64, 0f64, 0f64, 0f64);
     let (mut over_w, mut over_c) = (0f64, 0f64);
     let (mut cas_in, mut cas_out, mut cas_n, mut cas_flagged) = (0f64, 0f64, 0usize, 0usize);
+    // The cascade's friction requests alone (its default).
+    let (mut casf_in, mut casf_out) = (0f64, 0f64);
     for d in dates.iter().rev() {
         if m.sessions >= cfg.max_sessions {
             break;
@@ -179,16 +186,21 @@ pub async fn cost_model(
             let c = condense(s, cfg.input_budget);
             let moments = screen.friction(s).len();
             let (mut w, mut k, mut o) = (0f64, 0f64, 0f64);
+            let (mut fk, mut fo) = (0f64, 0f64);
             for pass in [LlmPass::Friction, LlmPass::Facets] {
                 let b = body(&llm.model, pass, &c, output_budget(pass, &c), None, &[]);
                 let sent = input_tokens(&b) as f64;
                 k += sent;
                 w += sent - c.tokens as f64 + c.full_tokens as f64;
                 budget += f64::from(output_budget(pass, &c));
-                o += match pass {
+                let out = match pass {
                     LlmPass::Friction => 40.0 + 55.0 * moments.min(40) as f64,
                     LlmPass::Facets => 120.0,
                 } + f64::from(reasoning);
+                o += out;
+                if pass == LlmPass::Friction {
+                    (fk, fo) = (sent, out);
+                }
             }
             whole += w;
             cond += k;
@@ -205,6 +217,8 @@ pub async fn cost_model(
                 cas_flagged += usize::from(flagged);
                 cas_in += k;
                 cas_out += o;
+                casf_in += fk;
+                casf_out += fo;
             }
             m.sessions += 1;
         })
@@ -220,13 +234,14 @@ pub async fn cost_model(
     m.output_reasoning = 2.0 * f64::from(reasoning);
     m.cascade_share = cas_n as f64 / n;
     m.cascade_flagged = cas_flagged as f64 / cas_n.max(1) as f64;
-    m.cascade_input = cas_in / n;
+    m.cascade_input = casf_in / n;
     let usd = |input: f64, output: f64| {
         1000.0 * (input * llm.input_usd_per_mtok + output * llm.output_usd_per_mtok) / 1e6
     };
     let out = m.output_visible + m.output_reasoning;
     m.usd_all_whole = usd(m.input_whole, out);
     m.usd_all_condensed = usd(m.input_condensed, out);
-    m.usd_cascade = usd(cas_in / n, cas_out / n);
+    m.usd_cascade = usd(casf_in / n, casf_out / n);
+    m.usd_cascade_with_facets = usd(cas_in / n, cas_out / n);
     Ok(m)
 }

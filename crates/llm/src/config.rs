@@ -35,6 +35,28 @@ pub struct Cascade {
     pub screen: Arc<dyn Judge>,
     /// Share of the sessions the screen did not flag that the LLM judges too.
     pub sample: f64,
+    /// The LLM's facets too (a second request per judged session); otherwise
+    /// the LLM judges friction only and facets stay the screen's.
+    pub facets: bool,
+}
+
+impl Cascade {
+    /// The passes the LLM runs.
+    pub fn passes(&self) -> &'static [crate::LlmPass] {
+        if self.facets {
+            &[crate::LlmPass::Friction, crate::LlmPass::Facets]
+        } else {
+            &[crate::LlmPass::Friction]
+        }
+    }
+}
+
+/// The passes the LLM runs under `cfg`: both, or what its cascade asks for.
+pub fn llm_passes(cfg: &LlmConfig) -> &'static [crate::LlmPass] {
+    match &cfg.cascade {
+        Some(c) => c.passes(),
+        None => &[crate::LlmPass::Friction, crate::LlmPass::Facets],
+    }
 }
 
 /// How the LLM judge runs.
@@ -236,6 +258,29 @@ impl LlmConfig {
         };
         cfg.set_price(price);
         Ok(cfg)
+    }
+
+    /// The cascade the `cascade_*` parameters describe, with `screen` screening.
+    pub fn cascade_from_params(
+        get: impl Fn(&str) -> Option<String>,
+        screen: Arc<dyn Judge>,
+    ) -> Result<Cascade> {
+        Ok(Cascade {
+            screen,
+            sample: Self::cascade_sample(&get)?,
+            facets: Self::cascade_facets(&get)?,
+        })
+    }
+
+    /// Whether the cascade's LLM also gives facets (`cascade_facets`, default false).
+    pub fn cascade_facets(get: impl Fn(&str) -> Option<String>) -> Result<bool> {
+        match get("cascade_facets").filter(|v| !v.is_empty()).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(v) => Err(Error::Config(format!(
+                "cascade_facets = {v:?}: true (the LLM's facets and summaries for the sessions it judges) or false (the built-in judge's)"
+            ))),
+        }
     }
 
     /// The cascade's sample share from `cascade_sample` (default 10%).

@@ -326,9 +326,10 @@ pub async fn run_pass(
         }
     }
     state.settled_by = None;
+    let passes = crate::config::llm_passes(cfg);
     for id in &chosen {
-        for p in [LlmPass::Friction, LlmPass::Facets] {
-            state.requests.entry(key(p, id)).or_insert_with(|| Req {
+        for p in passes {
+            state.requests.entry(key(*p, id)).or_insert_with(|| Req {
                 attempt: 0,
                 status: "pending".into(),
                 ..Req::default()
@@ -338,8 +339,9 @@ pub async fn run_pass(
     // Requests of sessions that left the selection (or the cascade's choice)
     // are not sent.
     for (k, r) in state.requests.iter_mut() {
-        let session = k.split_once(':').map_or("", |x| x.1);
-        if r.status == "pending" && !chosen.contains(session) {
+        let (p, session) = k.split_once(':').unwrap_or(("", ""));
+        let wanted = LlmPass::from_id(p).is_some_and(|p| passes.contains(&p));
+        if r.status == "pending" && (!chosen.contains(session) || !wanted) {
             r.status = "done".into();
             r.result = None;
         }
@@ -408,6 +410,15 @@ pub async fn run_pass(
     }
 }
 
+/// Whether request `k` (`pass:session`) is part of this judgement: its session
+/// is chosen and its pass is one the LLM runs.
+fn counts(k: &str, chosen: &BTreeSet<String>, cfg: &LlmConfig) -> bool {
+    k.split_once(':').is_some_and(|(p, s)| {
+        chosen.contains(s)
+            && LlmPass::from_id(p).is_some_and(|p| crate::config::llm_passes(cfg).contains(&p))
+    })
+}
+
 /// Why the date's judging counts as failed: more than `max_failure_share` of the
 /// judged sessions have a failed request, named by the commonest reason with
 /// what to change.
@@ -415,8 +426,8 @@ fn mostly_failed(state: &State, chosen: &BTreeSet<String>, cfg: &LlmConfig) -> O
     let failed: Vec<(&str, &Req)> = state
         .requests
         .iter()
+        .filter(|(k, r)| r.status == "failed" && counts(k, chosen, cfg))
         .filter_map(|(k, r)| Some((k.split_once(':')?.1, r)))
-        .filter(|(s, r)| r.status == "failed" && chosen.contains(*s))
         .collect();
     let sessions: BTreeSet<&str> = failed.iter().map(|(s, _)| *s).collect();
     if chosen.is_empty() || (sessions.len() as f64) <= cfg.max_failure_share * chosen.len() as f64 {
@@ -424,8 +435,8 @@ fn mostly_failed(state: &State, chosen: &BTreeSet<String>, cfg: &LlmConfig) -> O
     }
     let requests = state
         .requests
-        .iter()
-        .filter(|(k, _)| k.split_once(':').is_some_and(|x| chosen.contains(x.1)))
+        .keys()
+        .filter(|k| counts(k, chosen, cfg))
         .count();
     let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, r) in &failed {
@@ -978,7 +989,11 @@ async fn write_tables(
         let Some((p, session)) = k.split_once(':') else {
             continue;
         };
-        if p != pass.id() || r.status != "done" || !chosen.contains(session) {
+        if p != pass.id()
+            || r.status != "done"
+            || !chosen.contains(session)
+            || !crate::config::llm_passes(cfg).contains(&pass)
+        {
             continue;
         }
         let Some(v) = &r.result else { continue };
@@ -1154,7 +1169,7 @@ async fn write_tables(
             pass: p,
             u,
         }));
-        if r.status == "failed" && chosen.contains(session) {
+        if r.status == "failed" && counts(k, chosen, cfg) {
             rows_f.push((session, p, r));
         }
     }

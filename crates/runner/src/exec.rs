@@ -114,7 +114,9 @@ pub async fn run(
     if let Some(Param::Str(j)) = params.get("judge") {
         if uses_llm(j) {
             llm_config(&params)?;
-            signals_llm::LlmConfig::cascade_sample(|k| params.get(k).map(|v| v.to_string()))?;
+            let get = |k: &str| params.get(k).map(|v| v.to_string());
+            signals_llm::LlmConfig::cascade_sample(get)?;
+            signals_llm::LlmConfig::cascade_facets(get)?;
         } else {
             judge_by_name(j, FrictionParams::default(), Vec::new())?;
         }
@@ -507,14 +509,11 @@ async fn execute(
                     let mut cfg = llm_config(params)?;
                     cfg.wait |= wait;
                     if name == "cascade" {
-                        let sample = signals_llm::LlmConfig::cascade_sample(|k| {
-                            params.get(k).map(|v| v.to_string())
-                        })?;
                         let screen = judge_by_name("builtin", fp, discovered.clone())?;
-                        cfg.cascade = Some(signals_llm::Cascade {
-                            screen: Arc::from(screen),
-                            sample,
-                        });
+                        cfg.cascade = Some(signals_llm::LlmConfig::cascade_from_params(
+                            |k| params.get(k).map(|v| v.to_string()),
+                            Arc::from(screen),
+                        )?);
                     }
                     cfg.discovered = discovered;
                     let llm_pass = match pass {

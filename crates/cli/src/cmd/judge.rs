@@ -56,7 +56,8 @@ pub struct Args {
     #[arg(long, default_value = "builtin")]
     judge: String,
     /// An LLM judge parameter, as in the pipeline file (`llm_model=gpt-5-mini`,
-    /// `llm_mode=sync`, `llm_reasoning_effort=low`, `cascade_sample=0.1`, ...).
+    /// `llm_mode=sync`, `llm_reasoning_effort=low`, `cascade_sample=0.1`,
+    /// `cascade_facets=true`, ...).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
     /// LLM judge in batch mode: wait for the batches instead of returning (a later
@@ -147,10 +148,10 @@ fn llm_config(
     let mut cfg = signals_llm::LlmConfig::from_params(get)?;
     cfg.wait |= args.wait;
     if args.judge == "cascade" {
-        cfg.cascade = Some(signals_llm::Cascade {
-            screen: Arc::from(judge_by_name("builtin", params, discovered.clone())?),
-            sample: signals_llm::LlmConfig::cascade_sample(get)?,
-        });
+        cfg.cascade = Some(signals_llm::LlmConfig::cascade_from_params(
+            get,
+            Arc::from(judge_by_name("builtin", params, discovered.clone())?),
+        )?);
     }
     cfg.discovered = discovered;
     Ok(cfg)

@@ -408,25 +408,76 @@ async fn the_cascade_judges_what_the_screen_flags_plus_a_sample() {
     ));
     assert!(out.contains("daily 2026-11-01: succeeded"), "{out}");
     let analysed = analysed(&lake, "2026-11-01");
-    // Every analysed session has facets: the LLM's or the screen's.
+    // The LLM judged friction only (one request per judged session; the scripted
+    // model finds a moment in each), the screen the rest and every session's facets.
+    let by_llm = count(
+        &lake,
+        "SELECT count(DISTINCT session_id) FROM frictions WHERE date = '2026-11-01' AND judge = 'openai:gpt-5-mini'",
+    );
+    assert_eq!(server.chats().len() as i64, by_llm);
+    assert!(server.chats().iter().all(|b| pass_of(b) == "friction"));
+    assert!(by_llm > 0 && by_llm < analysed, "{by_llm} of {analysed}");
     assert_eq!(
         count(
             &lake,
-            "SELECT count(DISTINCT session_id) FROM session_facets WHERE date = '2026-11-01'"
+            "SELECT count(DISTINCT session_id) FROM session_facets WHERE date = '2026-11-01' AND judge = 'builtin'"
         ),
         analysed
     );
-    let by_llm = count(
+    // With cascade_facets the judged sessions' facets are the LLM's too.
+    let before = server.chats().len() as i64;
+    let out = ok(&run_daily(
         &lake,
-        "SELECT count(DISTINCT session_id) FROM session_facets WHERE judge = 'openai:gpt-5-mini'",
-    );
-    let by_screen = count(
+        &server,
+        "2026-11-02",
+        "cascade",
+        &["llm_mode=sync", "cascade_sample=0.5", "cascade_facets=true"],
+    ));
+    assert!(out.contains("daily 2026-11-02: succeeded"), "{out}");
+    let facets_llm = count(
         &lake,
-        "SELECT count(DISTINCT session_id) FROM session_facets WHERE judge = 'builtin'",
+        "SELECT count(DISTINCT session_id) FROM session_facets WHERE date = '2026-11-02' AND judge = 'openai:gpt-5-mini'",
     );
-    assert_eq!(by_llm + by_screen, analysed);
-    assert_eq!(server.chats().len() as i64, 2 * by_llm);
-    assert!(by_llm < analysed && by_screen > 0, "{by_llm} {by_screen}");
+    let facets_screen = count(
+        &lake,
+        "SELECT count(DISTINCT session_id) FROM session_facets WHERE date = '2026-11-02' AND judge = 'builtin'",
+    );
+    assert_eq!(
+        facets_llm + facets_screen,
+        self::analysed(&lake, "2026-11-02"),
+        "{}",
+        ok(&signals_env(
+            &lake,
+            &[
+                "sql",
+                "SELECT session_id, judge, facet, value FROM session_facets WHERE date = '2026-11-02' AND session_id IN (SELECT session_id FROM session_facets WHERE date = '2026-11-02' AND judge = 'builtin') AND session_id IN (SELECT session_id FROM session_facets WHERE date = '2026-11-02' AND judge <> 'builtin') ORDER BY 1, 2"
+            ],
+            &env()
+        ))
+    );
+    // (11-02 is a Monday: facet discovery names its themes with the LLM too.)
+    let sent: Vec<&'static str> = server.chats()[before as usize..]
+        .iter()
+        .filter(|b| b["response_format"]["json_schema"]["name"] != "signals_facet_name")
+        .map(pass_of)
+        .collect();
+    assert_eq!(
+        sent.len() as i64,
+        2 * facets_llm,
+        "{sent:?}\n{}",
+        ok(&signals_env(
+            &lake,
+            &[
+                "sql",
+                "SELECT pass, status, count(*) FROM judge_usage WHERE date = '2026-11-02' GROUP BY 1, 2"
+            ],
+            &env()
+        ))
+    );
+    assert!(
+        facets_llm > 0 && facets_screen > 0,
+        "{facets_llm} {facets_screen}"
+    );
     // judge_agreement: a row per type with intervals, and eval prints it.
     assert_eq!(
         count(
@@ -444,13 +495,13 @@ async fn the_cascade_judges_what_the_screen_flags_plus_a_sample() {
     assert_eq!(
         count(
             &lake,
-            "SELECT count(*) FROM judge_agreement WHERE judged_sessions = %N AND precision IS NOT NULL AND precision_low <= precision AND precision <= precision_high"
+            "SELECT count(*) FROM judge_agreement WHERE date = '2026-11-01' AND judged_sessions = %N AND precision IS NOT NULL AND precision_low <= precision AND precision <= precision_high"
                 .replace("%N", &by_llm.to_string())
                 .as_str()
         ),
         count(
             &lake,
-            "SELECT count(*) FROM judge_agreement WHERE agreed + builtin_only > 0"
+            "SELECT count(*) FROM judge_agreement WHERE date = '2026-11-01' AND agreed + builtin_only > 0"
         )
     );
     // The scripted LLM finds a rephrasing cascade everywhere: the screen's recall
@@ -458,7 +509,7 @@ async fn the_cascade_judges_what_the_screen_flags_plus_a_sample() {
     assert!(
         count(
             &lake,
-            "SELECT count(*) FROM judge_agreement WHERE friction_type = 'rephrasing_cascade' AND recall IS NOT NULL AND llm_only > 0"
+            "SELECT count(*) FROM judge_agreement WHERE date = '2026-11-01' AND friction_type = 'rephrasing_cascade' AND recall IS NOT NULL AND llm_only > 0"
         ) == 1
     );
     let e = ok(&signals_env(&lake, &["eval", "--against", "llm"], &env()));
