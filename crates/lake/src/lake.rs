@@ -1,7 +1,7 @@
 //! A lake: a URL naming an object store prefix, holding Hive-partitioned Parquet tables.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, new_null_array};
 use arrow::compute::cast;
@@ -22,10 +22,10 @@ use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::WriterProperties;
-use regex::Regex;
 use url::Url;
 
 use crate::schema::{self, DATE_COLUMN, MAX_CLUSTER_GROUPS, TableDef, all_tables};
+use crate::sqltext::tables_read;
 use crate::{Error, Result};
 
 /// The file name of a partition's single data object.
@@ -456,27 +456,6 @@ fn sorted(batch: &RecordBatch, keys: &[usize]) -> Result<RecordBatch> {
         .collect();
     let order = arrow::compute::lexsort_to_indices(&columns, None)?;
     Ok(arrow::compute::take_record_batch(batch, &order)?)
-}
-
-static TABLE_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:from|join)\s+([a-z_][a-z0-9_]*)").expect("valid"));
-
-/// The names `sql` reads from: each word after `FROM` or `JOIN` (outside `--`
-/// comments), lowercased. Tables and CTEs alike: look names up to tell them apart.
-pub fn tables_read(sql: &str) -> BTreeSet<String> {
-    TABLE_REF
-        .captures_iter(&strip_comments(sql))
-        .map(|c| c[1].to_lowercase())
-        .collect()
-}
-
-/// SQL without `--` comments (so that words in comments are not read as table
-/// names or placeholders).
-pub fn strip_comments(sql: &str) -> String {
-    sql.lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The runtime of a lake's sessions. The lake's partitions are rewritten in place:

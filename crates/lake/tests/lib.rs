@@ -582,6 +582,39 @@ fn tables_read_sees_from_and_join_not_comments_or_prefixes() {
     ));
     assert!(!reads("SELECT * FROM session_frictions_old"));
     assert!(!reads("SELECT session_frictions FROM t"));
+    // What a regex got wrong: lists, quoted names, `--` inside strings,
+    // comments of every form, and a CTE of the same name.
+    assert!(reads(
+        "SELECT * FROM frictions f, session_frictions s WHERE f.x = s.x"
+    ));
+    assert!(reads("SELECT * FROM \"session_frictions\""));
+    assert!(reads(
+        "SELECT '--', x FROM frictions -- a comment\nJOIN session_frictions USING (x)"
+    ));
+    assert!(!reads("/* FROM session_frictions */ SELECT 1"));
+    assert!(!reads(
+        "SELECT 'FROM session_frictions' AS note FROM frictions"
+    ));
+    assert!(!reads(
+        "WITH session_frictions AS (SELECT 1 AS x) SELECT * FROM session_frictions"
+    ));
+    assert!(reads(
+        "SELECT * FROM (SELECT x FROM session_frictions) t WHERE x IN (SELECT x FROM frictions)"
+    ));
+    assert_eq!(
+        tables_read("WITH w AS (SELECT * FROM a) SELECT * FROM w JOIN b ON true, c"),
+        ["a", "b", "c"].iter().map(|s| s.to_string()).collect()
+    );
+    // Parameters, as the parser reads them: not in strings or comments.
+    let p = signals_lake::placeholders(
+        "-- $old\nSELECT '$quoted', $date, $1 FROM t WHERE x > $min_rate AND y = $date",
+    );
+    assert_eq!(
+        p,
+        ["date", "min_rate"].iter().map(|s| s.to_string()).collect()
+    );
+    // A text that does not parse falls back to the plain scan.
+    assert!(reads("SELEC * FROM session_frictions WHERE"));
 }
 
 #[tokio::test]

@@ -2,16 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::Weekday;
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
-use regex::Regex;
 use serde::Deserialize;
 use signals_judge::run::Pass;
-use signals_lake::{schema, strip_comments, tables_read};
+use signals_lake::{schema, tables_read};
 
 use crate::{Error, Result};
 
@@ -275,9 +273,6 @@ struct StageFile {
     base: Option<String>,
     max_tickets: Option<usize>,
 }
-
-static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)").expect("valid"));
 
 impl Pipeline {
     /// Find a pipeline by path (`pipelines/daily.toml`), by name in `./pipelines/`
@@ -624,12 +619,9 @@ impl Pipeline {
         out
     }
 
-    /// The `$name` parameters a SQL text uses (comments aside).
+    /// The `$name` parameters a SQL text uses, as the SQL parser reads it.
     pub fn placeholders(sql: &str) -> BTreeSet<String> {
-        PLACEHOLDER
-            .captures_iter(&strip_comments(sql))
-            .map(|c| c[1].to_string())
-            .collect()
+        signals_lake::placeholders(sql)
     }
 
     /// The lake tables the stages read that no stage writes: the run's inputs
@@ -759,9 +751,8 @@ impl Pipeline {
                         }
                         Err(e) => return Err(e),
                     };
-                    for c in PLACEHOLDER.captures_iter(&strip_comments(&text)) {
-                        let name = &c[1];
-                        if name != "date" && !self.params.contains_key(name) {
+                    for name in Self::placeholders(&text) {
+                        if name != "date" && !self.params.contains_key(&name) {
                             problems.push(at(format!("{file} uses ${name}, which the pipeline does not declare in [params]")));
                         }
                     }
