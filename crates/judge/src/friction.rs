@@ -159,23 +159,18 @@ fn error_event(s: &Session) -> Vec<Moment> {
                     tools.insert(id, e.tool.as_deref());
                 }
             }
-            "tool_result" if e.status.as_deref() == Some("error") => {
+            // Many logs record a failed step as an ordinary result: only its
+            // output says so (an exit code, an error line).
+            "tool_result"
+                if e.status.as_deref() == Some("error")
+                    || (e.status.as_deref().is_none_or(|s| s == "ok")
+                        && e.output.as_deref().is_some_and(output_failed)) =>
+            {
                 let tool = e
                     .call_id
                     .as_deref()
                     .and_then(|id| tools.get(id).copied().flatten());
                 signals.push((e.seq, tool_category(tool).to_string()));
-            }
-            // Many logs record a failed step as an ordinary result: only its
-            // output says so (an exit code, an error line).
-            "tool_result" if e.status.as_deref().is_none_or(|s| s == "ok") => {
-                if e.output.as_deref().is_some_and(output_failed) {
-                    let tool = e
-                        .call_id
-                        .as_deref()
-                        .and_then(|id| tools.get(id).copied().flatten());
-                    signals.push((e.seq, tool_category(tool).to_string()));
-                }
             }
             // The agent's own failures, written into its messages (aider prints
             // edit-format and API errors among its replies).

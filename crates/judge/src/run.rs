@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondArray,
-};
+use arrow::array::{Array, ArrayRef, AsArray, TimestampMicrosecondArray};
 use arrow::datatypes::DataType;
 use chrono::NaiveDate;
 use datafusion::common::ScalarValue;
@@ -13,8 +10,9 @@ use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use signals_lake::{Lake, schema};
 
+use crate::rows::{FacetRows, FrictionRows};
 use crate::session::{Event, Session};
-use crate::{Error, Facet, Judge, Moment, Result};
+use crate::{Error, Judge, Result};
 
 /// The SQL that picks the sessions a judge analyses (`$date`, `$min_steps`).
 pub const FILTER_SQL: &str = include_str!("../../../sql/stages/filter.sql");
@@ -145,15 +143,24 @@ pub async fn run_pass(
     pass: Pass,
     selection: &Selection,
 ) -> Result<PassReport> {
-    let mut rows = Rows::default();
+    let (mut moments, mut facets) = (FrictionRows::default(), FacetRows::default());
+    let (name, version) = (judge.name(), judge.version());
     let sessions = for_each_session(ctx, date, selection, |s| match pass {
-        Pass::Friction => rows.moments(&s.id, &judge.friction(s)),
-        Pass::Facets => rows.facets(&s.id, judge.facets(s)),
+        Pass::Friction => {
+            for m in judge.friction(s) {
+                moments.push(&s.id, &m, name, version);
+            }
+        }
+        Pass::Facets => {
+            for f in crate::unique_facets(judge.facets(s)) {
+                facets.push(&s.id, &f, name, version);
+            }
+        }
     })
     .await?;
     let batch = match pass {
-        Pass::Friction => rows.friction_batch(judge)?,
-        Pass::Facets => rows.facet_batch(judge)?,
+        Pass::Friction => moments.finish()?,
+        Pass::Facets => facets.finish()?,
     };
     let def = match pass {
         Pass::Friction => schema::frictions(),
@@ -181,85 +188,4 @@ pub async fn run_both(
         run_pass(lake, &ctx, date, judge.as_ref(), Pass::Facets, selection),
     );
     Ok((a?, b?))
-}
-
-#[derive(Default)]
-struct Rows {
-    session: StringBuilder,
-    a: StringBuilder,
-    b: StringBuilder,
-    c: StringBuilder,
-    first: Int64Builder,
-    last: Int64Builder,
-    citation: StringBuilder,
-    confidence: Float64Builder,
-    n: usize,
-}
-
-impl Rows {
-    fn moments(&mut self, id: &str, ms: &[Moment]) {
-        for m in ms {
-            self.session.append_value(id);
-            self.a.append_value(m.friction_type.id());
-            self.b.append_value(m.severity.id());
-            self.first.append_value(m.first_seq);
-            self.last.append_value(m.last_seq);
-            self.citation.append_value(&m.citation);
-            self.confidence.append_value(m.confidence);
-            self.n += 1;
-        }
-    }
-
-    fn facets(&mut self, id: &str, fs: Vec<Facet>) {
-        for f in crate::unique_facets(fs) {
-            self.session.append_value(id);
-            self.a.append_value(&f.facet);
-            self.b.append_value(&f.value);
-            self.c.append_value(&f.source);
-            self.n += 1;
-        }
-    }
-
-    fn judge_cols(&self, judge: &dyn Judge) -> [ArrayRef; 2] {
-        [
-            Arc::new(arrow::array::StringArray::from(vec![judge.name(); self.n])),
-            Arc::new(arrow::array::StringArray::from(vec![
-                judge.version();
-                self.n
-            ])),
-        ]
-    }
-
-    fn friction_batch(&mut self, judge: &dyn Judge) -> Result<RecordBatch> {
-        let [j, v] = self.judge_cols(judge);
-        Ok(RecordBatch::try_new(
-            schema::frictions().file_schema(),
-            vec![
-                Arc::new(self.session.finish()),
-                Arc::new(self.a.finish()),
-                Arc::new(self.b.finish()),
-                Arc::new(self.first.finish()),
-                Arc::new(self.last.finish()),
-                Arc::new(self.citation.finish()),
-                Arc::new(self.confidence.finish()),
-                j,
-                v,
-            ],
-        )?)
-    }
-
-    fn facet_batch(&mut self, judge: &dyn Judge) -> Result<RecordBatch> {
-        let [j, v] = self.judge_cols(judge);
-        Ok(RecordBatch::try_new(
-            schema::session_facets().file_schema(),
-            vec![
-                Arc::new(self.session.finish()),
-                Arc::new(self.a.finish()),
-                Arc::new(self.b.finish()),
-                Arc::new(self.c.finish()),
-                j,
-                v,
-            ],
-        )?)
-    }
 }

@@ -24,6 +24,7 @@ use futures::StreamExt;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use signals_judge::rows::{FacetRows, FrictionRows};
 use signals_judge::run::{Selection, for_each_session};
 use signals_judge::{Facet, FrictionType, Moment, Session, Severity};
 use signals_lake::{Lake, schema};
@@ -1082,47 +1083,13 @@ async fn write_tables(
     };
     let rows = match pass {
         LlmPass::Friction => {
-            let batch = RecordBatch::try_new(
-                schema::frictions().file_schema(),
-                vec![
-                    strs(moments.iter().map(|(s, _, _)| s.clone()).collect()),
-                    strs(
-                        moments
-                            .iter()
-                            .map(|(_, m, _)| m.friction_type.id().to_string())
-                            .collect(),
-                    ),
-                    strs(
-                        moments
-                            .iter()
-                            .map(|(_, m, _)| m.severity.id().to_string())
-                            .collect(),
-                    ),
-                    Arc::new(Int64Array::from(
-                        moments
-                            .iter()
-                            .map(|(_, m, _)| m.first_seq)
-                            .collect::<Vec<_>>(),
-                    )),
-                    Arc::new(Int64Array::from(
-                        moments
-                            .iter()
-                            .map(|(_, m, _)| m.last_seq)
-                            .collect::<Vec<_>>(),
-                    )),
-                    strs(moments.iter().map(|(_, m, _)| m.citation.clone()).collect()),
-                    Arc::new(Float64Array::from(
-                        moments
-                            .iter()
-                            .map(|(_, m, _)| m.confidence)
-                            .collect::<Vec<_>>(),
-                    )),
-                    strs(moments.iter().map(|(_, _, l)| who(*l).0).collect()),
-                    strs(moments.iter().map(|(_, _, l)| who(*l).1).collect()),
-                ],
-            )?;
+            let mut rows = FrictionRows::default();
+            for (session, m, llm) in &moments {
+                let (j, v) = who(*llm);
+                rows.push(session, m, &j, &v);
+            }
             let n = lake
-                .write_partition_batches(&schema::frictions(), date, vec![batch])
+                .write_partition_batches(&schema::frictions(), date, vec![rows.finish()?])
                 .await?;
             if let Some(sc) = screened {
                 let agreement = crate::cascade::agreement_batch(sc, &found, &judge)?;
@@ -1132,18 +1099,12 @@ async fn write_tables(
             n
         }
         LlmPass::Facets => {
-            let batch = RecordBatch::try_new(
-                schema::session_facets().file_schema(),
-                vec![
-                    strs(facets.iter().map(|(s, _, _)| s.clone()).collect()),
-                    strs(facets.iter().map(|(_, f, _)| f.facet.clone()).collect()),
-                    strs(facets.iter().map(|(_, f, _)| f.value.clone()).collect()),
-                    strs(facets.iter().map(|(_, f, _)| f.source.clone()).collect()),
-                    strs(facets.iter().map(|(_, _, l)| who(*l).0).collect()),
-                    strs(facets.iter().map(|(_, _, l)| who(*l).1).collect()),
-                ],
-            )?;
-            lake.write_partition_batches(&schema::session_facets(), date, vec![batch])
+            let mut rows = FacetRows::default();
+            for (session, f, llm) in &facets {
+                let (j, v) = who(*llm);
+                rows.push(session, f, &j, &v);
+            }
+            lake.write_partition_batches(&schema::session_facets(), date, vec![rows.finish()?])
                 .await?
         }
     };
