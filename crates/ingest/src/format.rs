@@ -36,6 +36,7 @@ pub fn formats() -> Vec<Box<dyn Format>> {
         Box::new(claude_code::ClaudeCode),
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
+        Box::new(mini_swe_agent::MiniSweAgent),
         Box::new(openhands::OpenHands),
         Box::new(swe_agent::SweAgent),
         Box::new(aider::Aider),

@@ -11,6 +11,7 @@ pub mod aider;
 pub mod claude_code;
 pub mod codex;
 pub mod gemini;
+pub mod mini_swe_agent;
 pub mod openhands;
 pub mod swe_agent;
 

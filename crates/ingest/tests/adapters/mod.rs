@@ -549,3 +549,62 @@ fn gemini_legacy_single_json_file() {
     assert_eq!(s.events[0].model.as_deref(), Some("gemini-2.5-pro"));
     assert_eq!(s.count(|e| e.status.as_deref() == Some("error")), 1);
 }
+
+/// mini-swe-agent, from a trajectory written to its format
+/// (`tests/fixtures/spec/SOURCES.md`): observations are `user` messages, but only
+/// the task and what the human typed are user turns.
+#[test]
+fn mini_swe_agent_observations_are_not_user_turns() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec/last_mini_run.traj.json");
+    let bytes = std::fs::read(&path).unwrap();
+    let (format, sink) = read_auto(&path, &bytes);
+    assert_eq!(format, "mini-swe-agent");
+    assert!(sink.quarantined.is_empty(), "{:?}", sink.quarantined);
+    assert_eq!(
+        sink.kinds(),
+        "assistant_message=7 error=1 session_end=1 session_start=1 tool_call=6 tool_result=5 user_message=2"
+    );
+    let users: Vec<&str> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "user_message")
+        .map(|e| e.text.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        users,
+        [
+            "The CSV export drops the header row when the table is empty.",
+            "don't delete the folder, just fix the header logic in csv.py"
+        ]
+    );
+    let status =
+        |s: &str| sink.count(|e| e.kind == "tool_result" && e.status.as_deref() == Some(s));
+    assert_eq!(
+        (status("ok"), status("error"), status("rejected")),
+        (3, 1, 1)
+    );
+    // Results answer the call before them.
+    let rejected = sink
+        .events
+        .iter()
+        .find(|e| e.status.as_deref() == Some("rejected"))
+        .unwrap();
+    let call = sink
+        .events
+        .iter()
+        .find(|e| e.kind == "tool_call" && e.call_id == rejected.call_id)
+        .unwrap();
+    assert!(call.args.as_deref().unwrap().contains("rm -rf"));
+    let start = &sink.events[0];
+    assert_eq!(start.agent.as_deref(), Some("mini-swe-agent"));
+    assert_eq!(start.agent_version.as_deref(), Some("1.9.0"));
+    assert_eq!(start.model.as_deref(), Some("anthropic/claude-sonnet-4-5"));
+    assert_eq!(
+        sink.events.last().unwrap().status.as_deref(),
+        Some("completed")
+    );
+    // Truncated files are quarantined, never a crash.
+    let (_, cut) = read_auto(&path, &bytes[..bytes.len() / 2]);
+    assert!(cut.events.is_empty() && cut.quarantined.len() == 1);
+}
