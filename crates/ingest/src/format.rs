@@ -37,6 +37,7 @@ pub fn formats() -> Vec<Box<dyn Format>> {
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
         Box::new(mini_swe_agent::MiniSweAgent),
+        Box::new(openhands_resolver::OpenHandsResolver),
         Box::new(openhands::OpenHands),
         Box::new(swe_agent::SweAgent),
         Box::new(aider::Aider),

@@ -13,6 +13,7 @@ pub mod codex;
 pub mod gemini;
 pub mod mini_swe_agent;
 pub mod openhands;
+pub mod openhands_resolver;
 pub mod swe_agent;
 
 use std::io::BufRead;

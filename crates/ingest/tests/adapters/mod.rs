@@ -608,3 +608,83 @@ fn mini_swe_agent_observations_are_not_user_turns() {
     let (_, cut) = read_auto(&path, &bytes[..bytes.len() / 2]);
     assert!(cut.events.is_empty() && cut.quarantined.len() == 1);
 }
+
+/// The OpenHands resolver's `output.jsonl`, written to its format
+/// (`tests/fixtures/spec/SOURCES.md`): a session per line, calls and
+/// observations paired by position (the events have no ids or timestamps).
+#[test]
+fn openhands_resolver_output_pairs_events_without_ids() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec/output.jsonl");
+    let bytes = std::fs::read(&path).unwrap();
+    let (format, sink) = read_auto(&path, &bytes);
+    assert_eq!(format, "openhands-resolver");
+    assert!(sink.quarantined.is_empty(), "{:?}", sink.quarantined);
+    let sessions: std::collections::BTreeSet<&str> =
+        sink.events.iter().map(|e| e.session_id.as_str()).collect();
+    assert_eq!(
+        sessions.into_iter().collect::<Vec<_>>(),
+        [
+            "openhands-resolver:acme/widgets#42",
+            "openhands-resolver:acme/widgets#57"
+        ]
+    );
+    let of = |id: &str, kind: &str| -> Vec<&Event> {
+        sink.events
+            .iter()
+            .filter(|e| e.session_id.ends_with(id) && e.kind == kind)
+            .collect()
+    };
+    // #42: the instruction from its history, four calls each answered.
+    assert_eq!(of("#42", "user_message").len(), 1);
+    let calls = of("#42", "tool_call");
+    let results = of("#42", "tool_result");
+    assert_eq!((calls.len(), results.len()), (4, 4));
+    for (c, r) in calls.iter().zip(&results) {
+        assert_eq!(c.call_id, r.call_id);
+    }
+    let st: Vec<&str> = results
+        .iter()
+        .map(|r| r.status.as_deref().unwrap())
+        .collect();
+    assert_eq!(st, ["ok", "error", "ok", "ok"]);
+    assert_eq!(
+        of("#42", "session_end")[0].status.as_deref(),
+        Some("completed")
+    );
+    // #57: the issue is the request; both commands failed, the run errored.
+    let asked = of("#57", "user_message");
+    assert!(
+        asked[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("Build fails on a fresh checkout")
+    );
+    assert_eq!(
+        of("#57", "tool_result")
+            .iter()
+            .filter(|r| r.status.as_deref() == Some("error"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        of("#57", "error").len(),
+        2,
+        "the agent's error state and the resolver's error"
+    );
+    assert_eq!(
+        of("#57", "session_end")[0].status.as_deref(),
+        Some("abandoned")
+    );
+    // A line cut short is quarantined; the other line is kept.
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let first = text.lines().next().unwrap();
+    let broken = format!(
+        "{}\n{}\n",
+        &first[..first.len() / 2],
+        text.lines().nth(1).unwrap()
+    );
+    let (_, cut) = read_auto(&path, broken.as_bytes());
+    assert_eq!(cut.quarantined.len(), 1);
+    assert!(cut.events.iter().all(|e| e.session_id.ends_with("#57")));
+}
