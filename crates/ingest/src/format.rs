@@ -36,6 +36,7 @@ pub fn formats() -> Vec<Box<dyn Format>> {
         Box::new(claude_code::ClaudeCode),
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
+        Box::new(openhands_v1::OpenHandsV1),
         Box::new(mini_swe_agent::MiniSweAgent),
         Box::new(openhands_resolver::OpenHandsResolver),
         Box::new(openhands::OpenHands),

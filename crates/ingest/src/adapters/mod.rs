@@ -14,6 +14,7 @@ pub mod gemini;
 pub mod mini_swe_agent;
 pub mod openhands;
 pub mod openhands_resolver;
+pub mod openhands_v1;
 pub mod swe_agent;
 
 use std::io::BufRead;

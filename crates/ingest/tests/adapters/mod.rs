@@ -688,3 +688,68 @@ fn openhands_resolver_output_pairs_events_without_ids() {
     assert_eq!(cut.quarantined.len(), 1);
     assert!(cut.events.iter().all(|e| e.session_id.ends_with("#57")));
 }
+
+/// An OpenHands V1 conversation folder, written to the SDK's format
+/// (`tests/fixtures/spec/SOURCES.md`): every file is detected, names its
+/// conversation, and places its event by its number, whatever the read order.
+#[test]
+fn openhands_v1_folder_is_one_session_in_order() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec/openhands_v1/c0ffee12");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("events"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files.reverse();
+    files.push(dir.join("base_state.json"));
+    let mut events: Vec<Event> = Vec::new();
+    for f in &files {
+        let (format, sink) = read_auto(f, &std::fs::read(f).unwrap());
+        assert_eq!(format, "openhands-v1", "{}", f.display());
+        assert!(sink.quarantined.is_empty(), "{:?}", sink.quarantined);
+        events.extend(sink.events);
+    }
+    assert!(events.iter().all(|e| e.session_id == "openhands:c0ffee12"));
+    events.sort_by_key(|e| e.seq);
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| match &e.status {
+            Some(s) if e.kind == "tool_result" => format!("tool_result:{s}"),
+            _ => e.kind.clone(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_start",
+            "user_message",
+            "tool_call",
+            "tool_result:ok",
+            "tool_call",
+            "tool_result:rejected",
+            "user_message",
+            "tool_call",
+            "tool_result:error",
+            "error",
+            "assistant_message",
+            "session_end"
+        ]
+    );
+    let start = &events[0];
+    assert_eq!(
+        start.model.as_deref(),
+        Some("litellm_proxy/claude-sonnet-4-5")
+    );
+    assert_eq!(events.last().unwrap().status.as_deref(), Some("completed"));
+    // Calls and results share their tool call id.
+    assert_eq!(events[4].call_id, events[5].call_id);
+    assert_eq!(
+        events[1].text.as_deref(),
+        Some("Add a --dry-run flag to the deploy script")
+    );
+    // The V0 export is still read as V0.
+    let (v0, _) = read_file("openhands/trajs_basic.json");
+    assert_eq!(v0, "openhands");
+}
