@@ -12,7 +12,7 @@ use std::io::BufRead;
 
 use serde_json::{Value, json};
 
-use super::{Collected, attrs, content_text, cut, ev, read_all, s};
+use super::{Collected, attrs, content_text, cut, ev, read_json_doc, s};
 use crate::Result;
 use crate::format::{EventSink, Format};
 
@@ -128,30 +128,13 @@ impl Format for MiniSweAgent {
     }
 
     fn read(&self, input: &mut dyn BufRead, sink: &mut dyn EventSink) -> Result<()> {
-        let text = read_all(input)?;
-        let doc: Value = match serde_json::from_str(&text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
-                sink.quarantine(1, "expected a JSON object with `messages`".into(), &text);
-                return Ok(());
-            }
-            Err(e) => {
-                sink.quarantine(
-                    e.line() as i64,
-                    format!("not valid JSON ({e}); the run may not have finished writing it"),
-                    &text,
-                );
-                return Ok(());
-            }
-        };
-        let Some(messages) = doc.get("messages").and_then(Value::as_array) else {
-            sink.quarantine(
-                1,
-                "no `messages` array: not a mini-swe-agent trajectory".into(),
-                "",
-            );
+        let Some(doc) = read_json_doc(input, sink, "messages", "a mini-swe-agent trajectory")?
+        else {
             return Ok(());
         };
+        let messages = doc["messages"]
+            .as_array()
+            .expect("checked by read_json_doc");
         let name = sink
             .source()
             .rsplit('/')

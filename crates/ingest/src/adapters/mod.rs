@@ -90,6 +90,38 @@ pub fn read_json_lines(
     })
 }
 
+/// Read a whole input as one JSON object holding the array `key` (a run's
+/// single-document log): the object, or `None` with the reason quarantined
+/// (`what` names the format in it).
+pub fn read_json_doc(
+    input: &mut dyn BufRead,
+    sink: &mut dyn EventSink,
+    key: &str,
+    what: &str,
+) -> crate::Result<Option<Value>> {
+    let text = read_all(input)?;
+    let doc = match serde_json::from_str::<Value>(&text) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => {
+            sink.quarantine(1, format!("expected a JSON object with `{key}`"), &text);
+            return Ok(None);
+        }
+        Err(e) => {
+            sink.quarantine(
+                e.line() as i64,
+                format!("not valid JSON ({e}); the run may not have finished writing it"),
+                &text,
+            );
+            return Ok(None);
+        }
+    };
+    if doc.get(key).and_then(Value::as_array).is_none() {
+        sink.quarantine(1, format!("no `{key}` array: not {what}"), "");
+        return Ok(None);
+    }
+    Ok(Some(doc))
+}
+
 /// Read a whole input as UTF-8 text (for the single-document formats).
 pub fn read_all(input: &mut dyn BufRead) -> crate::Result<String> {
     let mut buf = Vec::new();

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use serde_json::{Value, json};
 
-use super::{Collected, attrs, cut, ev, read_all, s};
+use super::{Collected, attrs, cut, ev, read_json_doc, s};
 use crate::Result;
 use crate::format::{EventSink, Format};
 
@@ -27,30 +27,12 @@ impl Format for SweAgent {
     }
 
     fn read(&self, input: &mut dyn BufRead, sink: &mut dyn EventSink) -> Result<()> {
-        let text = read_all(input)?;
-        let doc: Value = match serde_json::from_str(&text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
-                sink.quarantine(1, "expected a JSON object with `trajectory`".into(), &text);
-                return Ok(());
-            }
-            Err(e) => {
-                sink.quarantine(
-                    e.line() as i64,
-                    format!("not valid JSON ({e}); the run may not have finished writing it"),
-                    &text,
-                );
-                return Ok(());
-            }
-        };
-        let Some(steps) = doc.get("trajectory").and_then(Value::as_array) else {
-            sink.quarantine(
-                1,
-                "no `trajectory` array: not a SWE-agent .traj file".into(),
-                "",
-            );
+        let Some(doc) = read_json_doc(input, sink, "trajectory", "a SWE-agent .traj file")? else {
             return Ok(());
         };
+        let steps = doc["trajectory"]
+            .as_array()
+            .expect("checked by read_json_doc");
         let name = sink
             .source()
             .rsplit('/')
