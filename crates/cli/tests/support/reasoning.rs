@@ -75,6 +75,17 @@ fn run_daily(lake: &str, server: &FakeOpenAi, date: &str, judge: &str, args: &[&
     run(lake, server, &all)
 }
 
+/// `signals judge --date DATE --judge openai --param PARAM`.
+fn judge_date(lake: &str, server: &FakeOpenAi, date: &str, param: &str) -> Output {
+    run(
+        lake,
+        server,
+        &[
+            "judge", "--date", date, "--judge", "openai", "--param", param,
+        ],
+    )
+}
+
 /// The date's analysed sessions.
 fn analysed(lake: &str, date: &str) -> i64 {
     count(
@@ -316,19 +327,7 @@ async fn signals_judge_runs_the_llm_judge_in_sync_and_batch_mode() {
     let dir = tempfile::tempdir().unwrap();
     let lake = lake_with(dir.path(), "80", "34");
     // Sync.
-    let out = ok(&run(
-        &lake,
-        &server,
-        &[
-            "judge",
-            "--date",
-            "2026-11-01",
-            "--judge",
-            "openai",
-            "--param",
-            "llm_mode=sync",
-        ],
-    ));
+    let out = ok(&judge_date(&lake, &server, "2026-11-01", "llm_mode=sync"));
     assert!(
         out.contains("judge openai (gpt-5-mini) on 1 of 1 dates"),
         "{out}"
@@ -369,19 +368,7 @@ async fn signals_judge_runs_the_llm_judge_in_sync_and_batch_mode() {
         ) > 0
     );
     // A bad parameter is named.
-    let o = run(
-        &lake,
-        &server,
-        &[
-            "judge",
-            "--date",
-            "2026-11-01",
-            "--judge",
-            "openai",
-            "--param",
-            "llm_reasoning_effort=extreme",
-        ],
-    );
+    let o = judge_date(&lake, &server, "2026-11-01", "llm_reasoning_effort=extreme");
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("llm_reasoning_effort"), "{}", text(&o));
 }

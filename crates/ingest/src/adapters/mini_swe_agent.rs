@@ -12,7 +12,7 @@ use std::io::BufRead;
 
 use serde_json::{Value, json};
 
-use super::{Collected, attrs, content_text, cut, ev, read_json_doc, s};
+use super::{Collected, attrs, content_text, cut, ev, file_stem, read_json_doc, s};
 use crate::Result;
 use crate::format::{EventSink, Format};
 
@@ -135,14 +135,7 @@ impl Format for MiniSweAgent {
         let messages = doc["messages"]
             .as_array()
             .expect("checked by read_json_doc");
-        let name = sink
-            .source()
-            .rsplit('/')
-            .next()
-            .unwrap_or("stdin")
-            .trim_end_matches(".json")
-            .trim_end_matches(".traj")
-            .to_string();
+        let name = file_stem(sink, &[".json", ".traj"]);
         let session = format!("mini-swe-agent:{name}");
         let info = doc.get("info").unwrap_or(&Value::Null);
         let mut out = Collected::default();

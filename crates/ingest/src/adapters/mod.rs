@@ -90,6 +90,16 @@ pub fn read_json_lines(
     })
 }
 
+/// The source file's name without `suffixes` (stripped in order): the session
+/// name of formats whose files carry no session id.
+pub fn file_stem(sink: &dyn EventSink, suffixes: &[&str]) -> String {
+    let mut name = sink.source().rsplit(['/', '\\']).next().unwrap_or("stdin");
+    for s in suffixes {
+        name = name.strip_suffix(s).unwrap_or(name);
+    }
+    name.to_string()
+}
+
 /// Read a whole input as one JSON object holding the array `key` (a run's
 /// single-document log): the object, or `None` with the reason quarantined
 /// (`what` names the format in it).

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use serde_json::{Value, json};
 
-use super::{Collected, attrs, cut, ev, read_json_doc, s};
+use super::{Collected, attrs, cut, ev, file_stem, read_json_doc, s};
 use crate::Result;
 use crate::format::{EventSink, Format};
 
@@ -33,13 +33,7 @@ impl Format for SweAgent {
         let steps = doc["trajectory"]
             .as_array()
             .expect("checked by read_json_doc");
-        let name = sink
-            .source()
-            .rsplit('/')
-            .next()
-            .unwrap_or("stdin")
-            .trim_end_matches(".traj")
-            .to_string();
+        let name = file_stem(sink, &[".traj"]);
         let session = format!("swe-agent:{name}");
         let info = doc.get("info").unwrap_or(&Value::Null);
         let mut out = Collected::default();
