@@ -31,8 +31,9 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use signals_lake::{Lake, holder_id, schema};
 
-use crate::format::{Format, detect, format_by_name, format_names};
+use crate::format::Format;
 use crate::input::{ByteCounter, Input, open, peek};
+use crate::registry::{detect, format_by_name, format_names};
 use crate::stage::{SessionMap, StageCounts, Stager, route_by_date};
 use crate::{Error, Result};
 

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod input;
 pub mod interchange;
 pub mod model;
+pub mod registry;
 pub mod stage;
 
 pub use ingest::{IngestOptions, IngestReport, ingest};

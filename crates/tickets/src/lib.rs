@@ -12,8 +12,9 @@ pub mod sink;
 pub mod ticket;
 
 pub use file::{Action, FileOptions, FileReport, file_tickets, snapshot};
-pub use resolve::{Resolution, ResolveOptions, ResolveReport, resolve_tickets};
+pub use resolve::{ResolveOptions, ResolveReport, resolve_tickets};
 pub use sink::{Ledger, Note, Sink, SinkConfig};
+pub use ticket::Resolution;
 pub use ticket::{Ticket, fingerprint};
 
 use signals_lake::ErrorClass;

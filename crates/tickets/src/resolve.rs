@@ -12,7 +12,6 @@ use std::sync::LazyLock;
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use signals_lake::{Lake, schema};
 use tokio::io::AsyncWriteExt;
@@ -20,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 use crate::file::snapshot;
 use crate::render;
 use crate::sink::{Ledger, Sink};
-use crate::ticket::Ticket;
+use crate::ticket::{Resolution, Ticket};
 use crate::{Error, Result};
 
 /// How tickets are handed off.
@@ -37,33 +36,6 @@ pub struct ResolveOptions {
     pub max_tickets: usize,
     /// Prefix of the branches created (`signals/`).
     pub branch_prefix: String,
-}
-
-/// One hand-off (a row of `ticket_resolutions`; kept in the ticket's ledger).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Resolution {
-    /// The ticket.
-    pub ticket_id: String,
-    /// The snapshot date it was handed off on.
-    pub date: String,
-    /// The branch created.
-    pub branch: String,
-    /// The last URL the command printed on stdout.
-    pub pull_request: Option<String>,
-    /// `proposed` or `failed`.
-    pub status: String,
-    /// Exit status (None: killed by a signal).
-    pub exit_code: Option<i64>,
-    /// Commits on the branch beyond the base.
-    pub commits: i64,
-    /// The command line.
-    pub command: String,
-    /// Start (RFC 3339).
-    pub started_at: String,
-    /// End (RFC 3339).
-    pub finished_at: String,
-    /// Last line of stderr on failure.
-    pub note: Option<String>,
 }
 
 /// What a date's hand-off did.

@@ -64,7 +64,7 @@ pub struct Ledger {
     pub notes: Vec<Note>,
     /// The hand-off to a coding agent, once made.
     #[serde(default)]
-    pub resolution: Option<crate::resolve::Resolution>,
+    pub resolution: Option<crate::ticket::Resolution>,
 }
 
 /// A note posted on a ticket.

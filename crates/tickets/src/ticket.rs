@@ -257,3 +257,30 @@ mod tests {
         assert_ne!(fingerprint("a", "bc", "d"), fingerprint("ab", "c", "d"));
     }
 }
+
+/// One hand-off (a row of `ticket_resolutions`; kept in the ticket's ledger).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The ticket.
+    pub ticket_id: String,
+    /// The snapshot date it was handed off on.
+    pub date: String,
+    /// The branch created.
+    pub branch: String,
+    /// The last URL the command printed on stdout.
+    pub pull_request: Option<String>,
+    /// `proposed` or `failed`.
+    pub status: String,
+    /// Exit status (None: killed by a signal).
+    pub exit_code: Option<i64>,
+    /// Commits on the branch beyond the base.
+    pub commits: i64,
+    /// The command line.
+    pub command: String,
+    /// Start (RFC 3339).
+    pub started_at: String,
+    /// End (RFC 3339).
+    pub finished_at: String,
+    /// Last line of stderr on failure.
+    pub note: Option<String>,
+}

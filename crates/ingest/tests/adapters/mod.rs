@@ -6,8 +6,9 @@ use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use signals_ingest::format::{EventSink, detect, format_by_name};
+use signals_ingest::format::EventSink;
 use signals_ingest::model::Event;
+use signals_ingest::registry::{detect, format_by_name};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real")
