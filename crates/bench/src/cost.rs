@@ -44,7 +44,8 @@ impl Default for CostConfig {
     fn default() -> Self {
         Self {
             model: signals_llm::model::DEFAULT_MODEL.into(),
-            input_budget: LlmConfig::offline("gpt-5-mini", Mode::Batch).input_budget,
+            input_budget: LlmConfig::offline(signals_llm::model::DEFAULT_MODEL, Mode::Batch)
+                .input_budget,
             reasoning_tokens: 512,
             sample: 0.1,
             max_sessions: 2_000,
@@ -188,15 +189,18 @@ pub async fn cost_model(
             let (mut w, mut k, mut o) = (0f64, 0f64, 0f64);
             let (mut fk, mut fo) = (0f64, 0f64);
             for pass in [LlmPass::Friction, LlmPass::Facets] {
-                let b = body(&llm.model, pass, &c, output_budget(pass, &c), None, &[]);
+                let asked = output_budget(pass, &c);
+                let b = body(&llm.model, pass, &c, asked, None, &[]);
                 let sent = input_tokens(&b) as f64;
                 k += sent;
                 w += sent - c.tokens as f64 + c.full_tokens as f64;
-                budget += f64::from(output_budget(pass, &c));
-                let out = match pass {
+                budget += f64::from(asked);
+                let visible = match pass {
                     LlmPass::Friction => 40.0 + 55.0 * moments.min(40) as f64,
                     LlmPass::Facets => 120.0,
-                } + f64::from(reasoning);
+                };
+                vis += visible;
+                let out = visible + f64::from(reasoning);
                 o += out;
                 if pass == LlmPass::Friction {
                     (fk, fo) = (sent, out);
@@ -204,7 +208,6 @@ pub async fn cost_model(
             }
             whole += w;
             cond += k;
-            vis += o - 2.0 * f64::from(reasoning);
             if c.full_tokens > cfg.input_budget {
                 m.over_budget += 1;
                 over_w += w;

@@ -176,15 +176,6 @@ pub fn terms(res: &[Vec<String>]) -> BTreeMap<String, u32> {
     out
 }
 
-fn fnv1a(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// Hashed TF-IDF vectors (`dims` buckets, signed hashing, sublinear tf, smooth
 /// idf over these documents, L2-normalized). A document without terms gets a
 /// zero vector.
@@ -202,7 +193,7 @@ pub fn hashed_tfidf(docs: &[BTreeMap<String, u32>], dims: usize) -> Vec<Vec<f32>
             for (t, tf) in d {
                 let idf = ((1.0 + n) / (1.0 + f64::from(df[t.as_str()]))).ln() + 1.0;
                 let w = (1.0 + f64::from(*tf).ln()) * idf;
-                let h = fnv1a(t);
+                let h = signals_lake::fnv1a(t);
                 let sign = if h >> 63 == 0 { 1.0 } else { -1.0 };
                 v[(h % dims as u64) as usize] += (sign * w) as f32;
             }

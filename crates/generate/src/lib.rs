@@ -297,9 +297,7 @@ impl Builder<'_> {
         let output = if self.real_size && !output.is_empty() {
             // Its own draws, so that the session's events are the same with or
             // without real-size outputs: only the bodies grow.
-            let seed = self.id.bytes().fold(u64::from(self.call), |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
+            let seed = fnv1a_from(u64::from(self.call), &self.id);
             bulk = real_size_output(&mut ChaCha8Rng::seed_from_u64(seed), tool, &args, output);
             bulk.as_str()
         } else {
@@ -411,6 +409,13 @@ fn work(b: &mut Builder<'_>, topic: &Topic, steps: u32) {
     }
 }
 
+/// FNV-1a of `text` from the start value `h` (the standard offset basis, or a
+/// counter to tell calls apart): stable across runs and machines.
+fn fnv1a_from(h: u64, text: &str) -> u64 {
+    text.bytes()
+        .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// A real-size body for a tool's short `output`: a file's text for a read (the
 /// same path always reads the same), a long log for a command, the short output
 /// itself for anything else. Line counts are Pareto-distributed (xm 40, alpha
@@ -421,9 +426,7 @@ fn real_size_output(rng: &mut ChaCha8Rng, tool: &str, args: &Value, output: &str
     match tool {
         "read_file" => {
             let path = args["path"].as_str().unwrap_or("");
-            let h = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
+            let h = fnv1a_from(0xcbf2_9ce4_8422_2325, path);
             let mut file = ChaCha8Rng::seed_from_u64(h);
             let lines = pareto(file.random::<f64>());
             let mut text = String::from(output);

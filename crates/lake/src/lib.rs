@@ -17,3 +17,11 @@ pub use datafusion;
 
 #[cfg(feature = "test-s3")]
 pub mod testing;
+
+/// A stable 64-bit hash of `text` (FNV-1a): the same on every run and machine,
+/// for deterministic samples and hashed features (never for security).
+pub fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -19,7 +19,7 @@ use crate::config::Cascade;
 pub struct Screened {
     /// The screen's friction moments per session (every selected session).
     pub moments: BTreeMap<String, Vec<Moment>>,
-    /// The screen's facets per session.
+    /// The screen's facets per session (when asked for: the facet pass).
     pub facets: BTreeMap<String, Vec<Facet>>,
     /// Sessions with at least one moment.
     pub flagged: BTreeSet<String>,
@@ -45,11 +45,7 @@ impl Screened {
 /// ids carry no order the draw could follow.
 pub fn draw(session: &str) -> f64 {
     // FNV-1a, then a splitmix64 finaliser to spread similar ids.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in session.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut h = signals_lake::fnv1a(session);
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h ^= h >> 27;
@@ -58,8 +54,9 @@ pub fn draw(session: &str) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Run the screen over `sessions` and draw the calibration sample.
-pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>) -> Screened {
+/// Run the screen over `sessions` and draw the calibration sample; with
+/// `facets`, keep the screen's facets too (only the facet pass writes them).
+pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>, facets: bool) -> Screened {
     let mut out = Screened {
         sample: c.sample,
         name: c.screen.name().to_string(),
@@ -76,7 +73,9 @@ pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>) -> Screened {
             out.flagged.insert(id.clone());
         }
         out.moments.insert(id.clone(), ms);
-        out.facets.insert(id.clone(), c.screen.facets(s));
+        if facets {
+            out.facets.insert(id.clone(), c.screen.facets(s));
+        }
     }
     out
 }

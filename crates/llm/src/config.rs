@@ -260,20 +260,27 @@ impl LlmConfig {
         Ok(cfg)
     }
 
-    /// The cascade the `cascade_*` parameters describe, with `screen` screening.
-    pub fn cascade_from_params(
+    /// The configuration of judge `judge` (`openai`, or `cascade` with `screen`
+    /// screening) from the `llm_*` and `cascade_*` parameters: what the pipeline's
+    /// judge stages and `signals judge` both run.
+    pub fn for_judge(
+        judge: &str,
         get: impl Fn(&str) -> Option<String>,
         screen: Arc<dyn Judge>,
-    ) -> Result<Cascade> {
-        Ok(Cascade {
-            screen,
-            sample: Self::cascade_sample(&get)?,
-            facets: Self::cascade_facets(&get)?,
-        })
+    ) -> Result<Self> {
+        let mut cfg = Self::from_params(&get)?;
+        if judge == "cascade" {
+            cfg.cascade = Some(Cascade {
+                screen,
+                sample: Self::cascade_sample(&get)?,
+                facets: Self::cascade_facets(&get)?,
+            });
+        }
+        Ok(cfg)
     }
 
     /// Whether the cascade's LLM also gives facets (`cascade_facets`, default false).
-    pub fn cascade_facets(get: impl Fn(&str) -> Option<String>) -> Result<bool> {
+    fn cascade_facets(get: impl Fn(&str) -> Option<String>) -> Result<bool> {
         match get("cascade_facets").filter(|v| !v.is_empty()).as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
@@ -284,7 +291,7 @@ impl LlmConfig {
     }
 
     /// The cascade's sample share from `cascade_sample` (default 10%).
-    pub fn cascade_sample(get: impl Fn(&str) -> Option<String>) -> Result<f64> {
+    fn cascade_sample(get: impl Fn(&str) -> Option<String>) -> Result<f64> {
         match get("cascade_sample").filter(|v| !v.is_empty()) {
             None => Ok(0.1),
             Some(v) => v

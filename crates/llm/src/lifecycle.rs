@@ -296,7 +296,10 @@ pub async fn run_pass(
         sessions.insert(s.id.clone(), s.clone());
     })
     .await?;
-    let screened = cfg.cascade.as_ref().map(|c| cascade::screen(c, &sessions));
+    let screened = cfg
+        .cascade
+        .as_ref()
+        .map(|c| cascade::screen(c, &sessions, pass == LlmPass::Facets));
     let chosen: BTreeSet<String> = match &screened {
         Some(sc) => sc.chosen().cloned().collect(),
         None => sessions.keys().cloned().collect(),
@@ -340,9 +343,7 @@ pub async fn run_pass(
     // Requests of sessions that left the selection (or the cascade's choice)
     // are not sent.
     for (k, r) in state.requests.iter_mut() {
-        let (p, session) = k.split_once(':').unwrap_or(("", ""));
-        let wanted = LlmPass::from_id(p).is_some_and(|p| passes.contains(&p));
-        if r.status == "pending" && (!chosen.contains(session) || !wanted) {
+        if r.status == "pending" && !counts(k, &chosen, cfg) {
             r.status = "done".into();
             r.result = None;
         }
@@ -990,11 +991,7 @@ async fn write_tables(
         let Some((p, session)) = k.split_once(':') else {
             continue;
         };
-        if p != pass.id()
-            || r.status != "done"
-            || !chosen.contains(session)
-            || !crate::config::llm_passes(cfg).contains(&pass)
-        {
+        if p != pass.id() || r.status != "done" || !counts(k, chosen, cfg) {
             continue;
         }
         let Some(v) = &r.result else { continue };
@@ -1071,14 +1068,10 @@ async fn write_tables(
         }
     }
     let strs = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
-    let (screen_name, screen_version) = screened
-        .map(|sc| (sc.name.clone(), sc.version.clone()))
-        .unwrap_or_default();
-    let who = |llm: bool| -> (String, String) {
-        if llm {
-            (judge.clone(), version.clone())
-        } else {
-            (screen_name.clone(), screen_version.clone())
+    let who = |llm: bool| -> (&str, &str) {
+        match screened {
+            Some(sc) if !llm => (&sc.name, &sc.version),
+            _ => (&judge, &version),
         }
     };
     let rows = match pass {
@@ -1086,7 +1079,7 @@ async fn write_tables(
             let mut rows = FrictionRows::default();
             for (session, m, llm) in &moments {
                 let (j, v) = who(*llm);
-                rows.push(session, m, &j, &v);
+                rows.push(session, m, j, v);
             }
             let n = lake
                 .write_partition_batches(&schema::frictions(), date, vec![rows.finish()?])
@@ -1102,7 +1095,7 @@ async fn write_tables(
             let mut rows = FacetRows::default();
             for (session, f, llm) in &facets {
                 let (j, v) = who(*llm);
-                rows.push(session, f, &j, &v);
+                rows.push(session, f, j, v);
             }
             lake.write_partition_batches(&schema::session_facets(), date, vec![rows.finish()?])
                 .await?

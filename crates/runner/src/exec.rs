@@ -113,10 +113,12 @@ pub async fn run(
     }
     if let Some(Param::Str(j)) = params.get("judge") {
         if uses_llm(j) {
-            llm_config(&params)?;
-            let get = |k: &str| params.get(k).map(|v| v.to_string());
-            signals_llm::LlmConfig::cascade_sample(get)?;
-            signals_llm::LlmConfig::cascade_facets(get)?;
+            let screen = judge_by_name("builtin", FrictionParams::default(), Vec::new())?;
+            signals_llm::LlmConfig::for_judge(
+                j,
+                |k| params.get(k).map(|v| v.to_string()),
+                Arc::from(screen),
+            )?;
         } else {
             judge_by_name(j, FrictionParams::default(), Vec::new())?;
         }
@@ -506,15 +508,13 @@ async fn execute(
                     signals_judge::run::Pass::Friction => Vec::new(),
                 };
                 if uses_llm(&name) {
-                    let mut cfg = llm_config(params)?;
+                    let screen = judge_by_name("builtin", fp, discovered.clone())?;
+                    let mut cfg = signals_llm::LlmConfig::for_judge(
+                        &name,
+                        |k| params.get(k).map(|v| v.to_string()),
+                        Arc::from(screen),
+                    )?;
                     cfg.wait |= wait;
-                    if name == "cascade" {
-                        let screen = judge_by_name("builtin", fp, discovered.clone())?;
-                        cfg.cascade = Some(signals_llm::LlmConfig::cascade_from_params(
-                            |k| params.get(k).map(|v| v.to_string()),
-                            Arc::from(screen),
-                        )?);
-                    }
                     cfg.discovered = discovered;
                     let llm_pass = match pass {
                         signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,

@@ -88,11 +88,14 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         "openai" | "cascade" => Some(llm_config(&args, params.clone(), discovered.clone())?),
         _ => None,
     };
-    let judge: Arc<dyn signals_judge::Judge> =
-        Arc::from(judge_by_name("builtin", params, discovered)?);
-    if llm.is_none() && args.judge != "builtin" {
-        judge_by_name(&args.judge, FrictionParams::default(), Vec::new())?;
-    }
+    // The LLM judges' runs screen with the built-in judge; any other name is
+    // looked up (and an unknown one named).
+    let name = if llm.is_some() {
+        "builtin"
+    } else {
+        &args.judge
+    };
+    let judge: Arc<dyn signals_judge::Judge> = Arc::from(judge_by_name(name, params, discovered)?);
     let requested = args.dates.resolve(&lake).await?;
     let have = lake.partitions("sessions").await?;
     let (dates, missing): (Vec<NaiveDate>, Vec<NaiveDate>) =
@@ -144,15 +147,9 @@ fn llm_config(
             .with_context(|| format!("--param {p:?}: use NAME=VALUE"))?;
         kv.insert(k.trim().to_string(), v.trim().to_string());
     }
-    let get = |k: &str| kv.get(k).cloned();
-    let mut cfg = signals_llm::LlmConfig::from_params(get)?;
+    let screen = Arc::from(judge_by_name("builtin", params, discovered.clone())?);
+    let mut cfg = signals_llm::LlmConfig::for_judge(&args.judge, |k| kv.get(k).cloned(), screen)?;
     cfg.wait |= args.wait;
-    if args.judge == "cascade" {
-        cfg.cascade = Some(signals_llm::LlmConfig::cascade_from_params(
-            get,
-            Arc::from(judge_by_name("builtin", params, discovered.clone())?),
-        )?);
-    }
     cfg.discovered = discovered;
     Ok(cfg)
 }

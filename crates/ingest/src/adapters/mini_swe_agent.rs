@@ -184,6 +184,7 @@ impl Format for MiniSweAgent {
                         out.push(e, n);
                     }
                     other => {
+                        let timeout = other == Observation::Timeout;
                         let (status, output, code) = match other {
                             Observation::Output { code, text } => (
                                 if code.unwrap_or(0) == 0 {
@@ -200,9 +201,7 @@ impl Format for MiniSweAgent {
                         let mut r = ev(&session, "tool_result", None);
                         r.call_id = open_call.take().or_else(|| Some(format!("step-{calls}")));
                         r.status = Some(status.into());
-                        if other_is_timeout(status, &output) {
-                            r.error_type = Some("timeout".into());
-                        }
+                        r.error_type = timeout.then(|| "timeout".into());
                         r.output = Some(cut(&output));
                         r.attrs = attrs(&[("returncode", code.map_or(Value::Null, |c| json!(c)))]);
                         out.push(r, n);
@@ -251,11 +250,6 @@ impl Format for MiniSweAgent {
         out.emit(sink);
         Ok(())
     }
-}
-
-/// A timeout notice's result (its output is the notice itself).
-fn other_is_timeout(status: &str, output: &str) -> bool {
-    status == "error" && output.starts_with("The last command") && output.contains("timed out")
 }
 
 #[cfg(test)]
