@@ -45,7 +45,8 @@ struct Line {
     seq: i64,
     user: bool,
     /// Friction evidence besides the user's turns (an error, a rejected or
-    /// interrupted step, a context change, the session's end): cut last.
+    /// interrupted step, an interrupt, a slash command, a context change, the
+    /// session's end): cut last.
     evidence: bool,
     head: String,
     body: String,
@@ -119,7 +120,12 @@ pub fn condense(session: &Session, budget: usize) -> Condensed {
         }
         let evidence = matches!(
             e.kind.as_str(),
-            "error" | "context_add" | "context_remove" | "session_end"
+            "error"
+                | "interrupt"
+                | "slash_command"
+                | "context_add"
+                | "context_remove"
+                | "session_end"
         ) || matches!(
             e.status.as_deref(),
             Some("error" | "rejected" | "cancelled")
@@ -354,12 +360,17 @@ mod tests {
         cancelled.status = Some("cancelled".into());
         let mut added = ev(93, "context_add", "");
         added.path = Some("src/parser.rs".into());
-        s.events.splice(90..90, [rejected, cancelled, added]);
+        let interrupt = ev(94, "interrupt", "");
+        let undo = ev(95, "slash_command", "/undo");
+        s.events
+            .splice(90..90, [rejected, cancelled, added, interrupt, undo]);
         let c = condense(&s, 1_500);
         assert!(c.tokens <= 1_500, "{}", c.tokens);
         for needle in [
             "#91 tool_result status=rejected",
             "#92 tool_result status=cancelled",
+            "#94 interrupt",
+            "#95 slash_command /undo",
             "#93 context_add",
         ] {
             assert!(c.text.contains(needle), "{needle} cut:\n{}", c.text);
