@@ -177,6 +177,17 @@ impl LlmConfig {
         Profile::of(&self.model)
     }
 
+    /// A request's first `max_completion_tokens` for a visible output of
+    /// `output` tokens (reasoning headroom added for a reasoning model, within
+    /// the cap), and the `reasoning_effort` to send (none for other models).
+    pub fn completion(&self, output: u32) -> (u32, Option<crate::model::Effort>) {
+        let p = self.profile();
+        (
+            p.completion_budget(output, self.reasoning_effort, self.max_completion_tokens),
+            p.effort(self.reasoning_effort),
+        )
+    }
+
     /// The configuration the `llm_*` parameters describe (`get` returns a
     /// parameter's value as text), with the key and base URL from the
     /// environment. Every default is the one written here; a value that does not

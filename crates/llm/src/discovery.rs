@@ -133,7 +133,7 @@ pub async fn name_theme(
     let data =
         json!({"theme": theme, "candidate_values": candidates, "example_summaries": examples});
     // A reasoning model spends its reasoning out of the same budget.
-    let profile = cfg.profile();
+    let (budget, effort) = cfg.completion(600);
     let mut body = json!({
         "model": cfg.model,
         "messages": [
@@ -141,11 +141,9 @@ pub async fn name_theme(
             {"role": "user", "content": data.to_string()}
         ],
         "response_format": {"type": "json_schema", "json_schema": {"name": "signals_facet_name", "strict": true, "schema": schema}},
-        "max_completion_tokens": profile.completion_budget(600, cfg.reasoning_effort, cfg.max_completion_tokens)
+        "max_completion_tokens": budget
     });
-    if let Some(e) = profile.effort(cfg.reasoning_effort) {
-        body["reasoning_effort"] = json!(e.id());
-    }
+    crate::request::set_effort(&mut body, effort);
     let v: Value = cfg
         .client()
         .chat()

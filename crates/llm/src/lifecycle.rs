@@ -633,22 +633,14 @@ fn request_body(
     let (p, session) = k.split_once(':')?;
     let pass = LlmPass::from_id(p)?;
     let c = condensed.get(session)?;
-    let profile = cfg.profile();
+    let output = cfg.output_budget.unwrap_or_else(|| output_budget(pass, c));
+    let (first, effort) = cfg.completion(output);
     if req.budget == 0 {
-        let output = cfg.output_budget.unwrap_or_else(|| output_budget(pass, c));
-        req.budget =
-            profile.completion_budget(output, cfg.reasoning_effort, cfg.max_completion_tokens);
+        req.budget = first;
     }
     Some((
         pass,
-        body(
-            &cfg.model,
-            pass,
-            c,
-            req.budget,
-            profile.effort(cfg.reasoning_effort),
-            &cfg.discovered,
-        ),
+        body(&cfg.model, pass, c, req.budget, effort, &cfg.discovered),
     ))
 }
 

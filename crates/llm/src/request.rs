@@ -178,10 +178,15 @@ pub fn body(
         },
         "max_completion_tokens": max_tokens
     });
+    set_effort(&mut body, effort);
+    body
+}
+
+/// Ask a reasoning model for `effort` (`reasoning_effort`); nothing for `None`.
+pub fn set_effort(body: &mut Value, effort: Option<Effort>) {
     if let Some(e) = effort {
         body["reasoning_effort"] = json!(e.id());
     }
-    body
 }
 
 /// Input tokens of a body (messages' contents plus a few per message).
