@@ -811,6 +811,43 @@ impl<T> ShuffleWith for Vec<T> {
     }
 }
 
+/// Every phrase the generator can put in a user's mouth (task templates, follow-ups,
+/// thanks, restatements, frustration, undo, confusion and their hard negatives),
+/// for the test that the built-in judge's lexicon shares no phrase with them: a
+/// judge whose lexicon was copied from the templates would score well on generated
+/// sessions and learn nothing about real ones.
+pub fn user_phrases() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for i in text::INTENTS {
+        out.extend(i.tasks.iter().copied());
+    }
+    for list in [
+        text::FOLLOW_UPS,
+        text::THANKS,
+        text::RESTATE_PREFIX,
+        text::RESTATE_FORMS,
+        text::GOALS,
+        text::GOALS_ES,
+        text::GOALS_DE,
+        text::GOALS_FR,
+        text::GOALS_PT,
+        text::FRUSTRATION,
+        text::CALM_NEGATIVES,
+        text::BACKTRACK,
+        text::PLATFORM,
+        text::PLATFORM_NEGATIVES,
+        text::TONE_TAILS,
+        text::NEW_REQUEST,
+        text::CI_TASKS,
+    ] {
+        out.extend(list.iter().copied());
+    }
+    for (_, forms) in text::RESTATE_OTHER {
+        out.extend(forms.iter().copied());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

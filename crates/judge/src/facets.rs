@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::Facet;
-use crate::lexicon::{APPROVAL, BACKTRACK, FRUSTRATION, RESTATE_CUE};
+use crate::lexicon::{APPROVAL, BACKTRACK, CORRECTION_CUE, FRUSTRATION};
 use crate::session::Session;
 use crate::text::strip_quoted;
 
@@ -267,7 +267,10 @@ fn inferred_completed(s: &Session) -> bool {
         if APPROVAL.is_match(plain) && plain.split_whitespace().count() <= 12 {
             return true;
         }
-        if FRUSTRATION.is_match(plain) || BACKTRACK.is_match(plain) || RESTATE_CUE.is_match(plain) {
+        if FRUSTRATION.is_match(plain)
+            || BACKTRACK.is_match(plain)
+            || CORRECTION_CUE.is_match(plain)
+        {
             return false;
         }
     }

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::lexicon::*;
-use crate::session::{Event, Session, tool_category};
-use crate::text::{content_terms, guess_language, overlap, shouting, strip_quoted, trigram_cosine};
+use crate::session::{Session, tool_category};
+use crate::text::{shouting, strip_quoted};
 use crate::{FrictionType, Moment, Severity};
 
 /// Parameters of the friction detectors.
@@ -164,7 +164,13 @@ fn error_event(s: &Session) -> Vec<Moment> {
             "tool_result"
                 if e.status.as_deref() == Some("error")
                     || (e.status.as_deref().is_none_or(|s| s == "ok")
-                        && e.output.as_deref().is_some_and(output_failed)) =>
+                        && e.output.as_deref().is_some_and(|o| {
+                            let tool = e
+                                .call_id
+                                .as_deref()
+                                .and_then(|id| tools.get(id).copied().flatten());
+                            output_failed(o, tool_category(tool) == "shell command")
+                        })) =>
             {
                 let tool = e
                     .call_id
@@ -246,26 +252,36 @@ fn error_event(s: &Session) -> Vec<Moment> {
 }
 
 /// A nonzero exit code stated in a command's output (`Process exited with code 2`,
-/// `exit code: 1`, `returned non-zero exit status 1`).
+/// `exit code: 1`, `returned non-zero exit status 1`, `failed with status code 1`).
 static EXIT_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(process exited with code|exit code:?|exit status:?|exited with (?:status|code)|returned non-zero exit status)\s*([1-9][0-9]*)\b")
+    Regex::new(r"(?i)(process exited with code|exit code:?|exit status:?|exited with (?:status|code)|returned non-zero exit status|(?:failed|exited|returned|error) with (?:exit |status |return )?code:?)\s*([1-9][0-9]*)\b")
         .expect("valid")
 });
 
 /// A line that is an error report, not code that mentions one: an unindented
 /// `Error: ...`, `error[E0308]: ...`, `fatal: ...`, a Python exception line
 /// (`ValueError: ...`, `litellm.RateLimitError: ...`), a traceback's first line, a
-/// shell's "command not found" or "No such file or directory".
+/// shell's "command not found" or "No such file or directory", a failed test line,
+/// an editor tool's refusal.
 static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:(?:error|fatal|ERROR|FATAL|Error)(?:\[[A-Z0-9]+\])?:\s|Traceback \(most recent call last\)|thread '[^']*' panicked|panic: |npm ERR! |[A-Za-z_][\w.]*(?:Error|Exception): |(?:ba|z)?sh: .*(?:command not found|No such file or directory|Permission denied)|No file open|Your edit was not applied|The LLM did not conform to the edit format)")
+    Regex::new(r"^ ?(?:(?:error|fatal|ERROR|FATAL|Error)(?:\[[A-Z0-9]+\])?:\s|Traceback \(most recent call last\)|thread '[^']*' panicked|panic: |npm ERR! |FAILED |FAIL\s|--- FAIL|[A-Za-z_][\w.]*(?:Error|Exception): |\S*(?:ba|z)?sh: .*(?:command not found|No such file or directory|Permission denied)|.*: command not found$|\S+: program not found|No file open|No replacement was performed|Your edit was not applied|The LLM did not conform to the edit format)")
+        .expect("valid")
+});
+
+/// A test run's summary that counts failures (`1 failed, 57 passed`, `Tests: 2
+/// failed`, `test result: FAILED`).
+static TEST_FAILURES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[\s,(])[1-9][0-9]* (failed|failing|errors?)\b|test result: FAILED")
         .expect("valid")
 });
 
 /// Whether an `ok` result's output says the step failed: a nonzero exit code in
-/// its header or its last lines, or an error line as its first or last line
-/// (where a failing command puts it; a file's text that merely mentions errors
-/// has them indented or mid-file).
-pub fn output_failed(output: &str) -> bool {
+/// its header or its last lines, a failing test summary in its last lines, or an
+/// error line. A command's output is read whole (its error line may sit between
+/// banner and stack); other tools' output (a file read, a search) only at its first
+/// or last line, where a failing tool puts it: a file's text that merely mentions
+/// errors has them indented or mid-file.
+pub fn output_failed(output: &str, command: bool) -> bool {
     let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
     let (head, tail) = (
         &lines[..lines.len().min(6)],
@@ -273,6 +289,10 @@ pub fn output_failed(output: &str) -> bool {
     );
     if head.iter().chain(tail).any(|l| EXIT_CODE.is_match(l)) {
         return true;
+    }
+    if command {
+        return tail.iter().any(|l| TEST_FAILURES.is_match(l))
+            || lines.iter().take(200).any(|l| ERROR_LINE.is_match(l));
     }
     [lines.first(), lines.last()]
         .into_iter()
@@ -360,65 +380,11 @@ fn context_churn(s: &Session, p: &FrictionParams) -> Vec<Moment> {
     out
 }
 
-/// A user turn prepared for comparison.
-struct Turn<'a> {
-    event: &'a Event,
-    terms: Vec<String>,
-    restate_cue: bool,
-    follow_cue: bool,
-    approval: bool,
-    question: bool,
-    lang: &'static str,
-}
-
-fn restates(prev: &Turn<'_>, cur: &Turn<'_>) -> bool {
-    if cur.approval && !cur.restate_cue {
-        return false;
-    }
-    if cur.follow_cue && !cur.restate_cue {
-        return false;
-    }
-    // A question answered, then a request on the same subject, is not a restatement.
-    if prev.question && !cur.question && !cur.restate_cue {
-        return false;
-    }
-    let (ov, n) = overlap(&prev.terms, &cur.terms);
-    let cos = trigram_cosine(&prev.terms, &cur.terms);
-    if cur.restate_cue {
-        // Two shared terms are enough only when the user switched language to be
-        // understood: then only names typed as-is are shared.
-        (ov >= 0.3 && n >= 3)
-            || (ov >= 0.5 && n >= 2)
-            || (n >= 2 && prev.lang != cur.lang)
-            || (cos >= 0.5 && n >= 2)
-    } else {
-        // Character similarity alone links identifiers that merely share a suffix
-        // ("getUser"/"saveUser"): it needs shared words too.
-        (ov >= 0.5 && n >= 3) || (cos >= 0.6 && n >= 2)
-    }
-}
-
 fn rephrasing_cascade(s: &Session, p: &FrictionParams) -> Vec<Moment> {
-    let turns: Vec<Turn<'_>> = s
-        .user_turns()
-        .map(|e| {
-            let text = e.text.as_deref().unwrap_or("");
-            let plain = strip_quoted(text);
-            Turn {
-                event: e,
-                terms: content_terms(text),
-                restate_cue: RESTATE_CUE.is_match(&plain) || e.kind == "message_edit",
-                follow_cue: FOLLOW_UP_CUE.is_match(&plain),
-                approval: APPROVAL.is_match(&plain) && plain.split_whitespace().count() <= 6,
-                question: QUESTION.is_match(&plain),
-                lang: guess_language(&plain),
-            }
-        })
-        .collect();
-    let mut out = Vec::new();
-    let mut chain: Vec<usize> = Vec::new();
-    let flush = |chain: &Vec<usize>, out: &mut Vec<Moment>| {
-        if chain.len() >= p.cascade_len {
+    let turns = crate::rephrase::turns(s);
+    crate::rephrase::chains(&turns, p.cascade_len)
+        .into_iter()
+        .map(|chain| {
             let n = chain.len() - 1;
             let first = turns[chain[0]].event.seq;
             let last = turns[chain[n]].event.seq;
@@ -436,40 +402,60 @@ fn rephrasing_cascade(s: &Session, p: &FrictionParams) -> Vec<Moment> {
             } else {
                 ""
             };
-            out.push(Moment::new(
+            Moment::new(
                 FrictionType::RephrasingCascade,
                 sev,
                 first,
                 last,
                 format!("user restated the same request {n} times in other words after unsatisfying attempts{how}"),
                 0.8,
-            ));
-        }
-    };
-    for i in 0..turns.len() {
-        let linked = !chain.is_empty() && chain.iter().any(|&j| restates(&turns[j], &turns[i]));
-        if linked {
-            chain.push(i);
-        } else {
-            flush(&chain, &mut out);
-            chain = vec![i];
-        }
-    }
-    flush(&chain, &mut out);
-    out
+            )
+        })
+        .collect()
 }
 
 fn tone_escalation(s: &Session) -> Vec<Moment> {
     let mut signals: Vec<(i64, (bool, bool))> = Vec::new();
-    for e in s.user_turns() {
+    // Capitals in a request before the agent did anything are emphasis of the
+    // task ("DO NOT CHANGE THE PUBLIC API"), not shouting at the agent.
+    let mut agent_acted = false;
+    for e in &s.events {
+        if matches!(
+            e.kind.as_str(),
+            "tool_call" | "assistant_message" | "agent_message"
+        ) {
+            agent_acted = true;
+        }
+        if !e.is_user_turn() {
+            continue;
+        }
         let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
-        let hits: Vec<usize> = FRUSTRATION.matches(&plain).into_iter().collect();
+        // The cheap test first: most turns match nothing.
+        let mut hits: Vec<usize> = if FRUSTRATION.is_match(&plain) {
+            FRUSTRATION.matches(&plain)
+        } else {
+            Vec::new()
+        };
+        if hits.is_empty()
+            && INTERJECTION.is_match(&plain)
+            && (CORRECTION_CUE.is_match(&plain) || addressed(&plain))
+        {
+            hits.push(usize::MAX);
+        }
+        // Frustration is a reaction to what the agent did: before it acted, only
+        // words aimed at it count (a session resumed after a bad one), never
+        // capitals or emphasis in the task itself.
+        let hits = if agent_acted || (addressed(&plain) && plain.split_whitespace().count() <= 60) {
+            hits
+        } else {
+            Vec::new()
+        };
         let hits = if hits == [0] && FRUSTRATION_EXCLUDE.is_match(&plain) {
             Vec::new()
         } else {
             hits
         };
-        let shouting = shouting(&plain);
+        let shouting = agent_acted && shouting(&plain);
         if !hits.is_empty() || shouting {
             signals.push((e.seq, (shouting, !hits.is_empty())));
         }
@@ -507,7 +493,11 @@ fn backtracking(s: &Session) -> Vec<Moment> {
     let mut agent_acted = false;
     let mut out = Vec::new();
     for e in &s.events {
-        if e.kind == "tool_call" {
+        // Agents without tool calls in their logs (aider) act in their replies.
+        if matches!(
+            e.kind.as_str(),
+            "tool_call" | "assistant_message" | "agent_message"
+        ) {
             agent_acted = true;
         }
         if !e.is_user_turn() || !agent_acted {
@@ -532,7 +522,9 @@ fn platform_confusion(s: &Session) -> Vec<Moment> {
     let mut out = Vec::new();
     for e in s.user_turns() {
         let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
-        if PLATFORM.is_match(&plain) && !PLATFORM_EXCLUDE.is_match(&plain) {
+        if (PLATFORM.is_match(&plain) || platform_by_concept(&plain))
+            && !PLATFORM_EXCLUDE.is_match(&plain)
+        {
             out.push(Moment::new(
                 FrictionType::PlatformConfusion,
                 Severity::Low,

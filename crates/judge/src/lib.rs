@@ -10,6 +10,7 @@ pub mod eval;
 pub mod facets;
 pub mod friction;
 pub mod lexicon;
+mod rephrase;
 pub mod rows;
 pub mod run;
 pub mod session;

@@ -317,6 +317,13 @@ pub fn trigram_cosine(a: &[String], b: &[String]) -> f64 {
     }
 }
 
+/// Words written in capitals that are names, not emphasis: acronyms, SQL and HTTP
+/// keywords, log levels.
+pub static ACRONYM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(JSON|YAML|TOML|HTTP|HTTPS|HTML|UUID|REST|CORS|CRUD|SQL|JWT|OAUTH|ASCII|UTF|GRPC|CSV|TODO|FIXME|README|LICENSE|NOTE|IMPORTANT|WARNING|ERROR|FATAL|NULL|TRUE|FALSE|NONE|GET|POST|PUT|PATCH|DELETE|HEAD|SELECT|FROM|WHERE|INSERT|UPDATE|CREATE|TABLE|INDEX|EXISTS|IF|AND|OR|GENERATED|ALWAYS|AWS|GCP|MACOS|LINUX|WSL|API|CLI|URL|CSS|PDF|PNG|SVG|CI|CD|PR|DB|ID|UI|UX|OK)$")
+        .expect("valid")
+});
+
 /// Share of upper-case letters among the letters of `text` (after quoted material and
 /// identifiers with `_` are removed), with the number of letters counted.
 pub fn caps_ratio(text: &str) -> (f64, usize) {
@@ -357,6 +364,11 @@ pub fn shouting(text: &str) -> bool {
     let mut run = 0;
     for w in plain.split_whitespace() {
         let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        let bare: String = letters.iter().collect();
+        // Names in capitals (SQL keywords, acronyms) neither count nor break a run.
+        if ACRONYM.is_match(&bare) {
+            continue;
+        }
         let word = !w.contains('_') && !w.contains('/') && letters.len() >= 2;
         if word && letters.iter().all(|c| c.is_uppercase()) {
             run += 1;

@@ -389,10 +389,23 @@ fn failures_that_only_the_output_shows() {
         "thread 'main' panicked at src/lib.rs:10:5:\nindex out of bounds",
         "Running tests...\nFAILED tests/test_x.py::test_y\nsubprocess.CalledProcessError: Command '['make']' returned non-zero exit status 2.",
         "Error: Cannot find module 'express'\nRequire stack:\n- /app/index.js",
+        "/bin/bash: line 1: pytest: command not found",
+        "> vite build\n\nvite v5.2.0 building for production...\nError: Could not resolve entry module \"index.html\".\n    at getRollupError (file:///app/node_modules/rollup/dist/es/shared/parseAst.js:392:41)\n    at error (file:///app/node_modules/rollup/dist/es/shared/parseAst.js:388:42)",
+        "protoc-gen-ts: program not found or is not executable\n--ts_out: protoc-gen-ts: Plugin failed with status code 1.",
+        "tests/test_cli.py ..F.\n=================== 1 failed, 3 passed in 0.52s ===================",
     ];
     for o in failed {
-        assert!(output_failed(o), "missed: {o}");
+        assert!(output_failed(o, true), "missed: {o}");
     }
+    // Other tools' output counts only at its first or last line.
+    assert!(output_failed(
+        "Error: EACCES: permission denied, open '/etc/hosts'",
+        false
+    ));
+    assert!(!output_failed(
+        "# Troubleshooting\n\nIf you see this:\nError: Cannot find module\nrun npm install.\n\nThat's it.",
+        false
+    ));
     let fine = [
         "Command: /bin/zsh -lc \"sed -n '1,220p' AGENTS.md\"\nChunk ID: d7ac4d\nWall time: 0.0000 seconds\nProcess exited with code 0\nOutput:\n# Agents",
         "all tests passed; 0 errors, 0 warnings",
@@ -406,7 +419,8 @@ fn failures_that_only_the_output_shows() {
         "",
     ];
     for o in fine {
-        assert!(!output_failed(o), "false alarm: {o}");
+        assert!(!output_failed(o, true), "false alarm: {o}");
+        assert!(!output_failed(o, false), "false alarm: {o}");
     }
     assert!(agent_failed(
         "The LLM did not conform to the edit format.\nhttps://aider.chat/docs/troubleshooting/edit-errors.html"
@@ -431,4 +445,120 @@ fn failures_that_only_the_output_shows() {
     r.output = Some(failed[0].to_string());
     assert!(has(&s, FrictionType::ErrorEvent));
     assert!(!has(&session(&["thanks"]), FrictionType::ErrorEvent));
+}
+
+/// A session from explicit (kind, text) events: `U` user, `A` agent, `T` a tool step.
+fn script(events: &[(&str, &str)]) -> Session {
+    let mut out = Vec::new();
+    for (i, (kind, text)) in events.iter().enumerate() {
+        let seq = 2 * i as i64;
+        match *kind {
+            "U" => out.push(Event {
+                seq,
+                kind: "user_message".into(),
+                text: Some(text.to_string()),
+                ..Default::default()
+            }),
+            "A" => out.push(Event {
+                seq,
+                kind: "assistant_message".into(),
+                text: Some(text.to_string()),
+                ..Default::default()
+            }),
+            _ => {
+                for (k, status) in [("tool_call", None), ("tool_result", Some("ok"))] {
+                    out.push(Event {
+                        seq: seq + i64::from(k == "tool_result"),
+                        kind: k.into(),
+                        tool: Some("edit_file".into()),
+                        call_id: Some(format!("c{i}")),
+                        status: status.map(String::from),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+    }
+    Session {
+        id: "s".into(),
+        events: out,
+    }
+}
+
+/// Restatements by meaning: in another language, with the correction only implied,
+/// or with the agent's questions answered in between; and what is not one.
+#[test]
+fn rephrasing_by_meaning_and_what_breaks_a_chain() {
+    let cascade = |events: &[(&str, &str)]| has(&script(events), FrictionType::RephrasingCascade);
+    // The third ask switches to Chinese: no word is shared with the first.
+    assert!(cascade(&[
+        ("U", "make the sidebar collapsible"),
+        ("T", ""),
+        ("A", "The sidebar now slides out as an overlay."),
+        ("U", "no, it should collapse to icons only, not disappear"),
+        ("T", ""),
+        ("A", "I hid the sidebar behind a menu."),
+        ("U", "我的意思是：收起的时候只显示图标，不要隐藏"),
+    ]));
+    // Russian, the correction in its own words.
+    assert!(cascade(&[
+        ("U", "добавь логирование в обработчик платежей"),
+        ("T", ""),
+        ("A", "Добавил print() в начало функции."),
+        ("U", "нет, нужен нормальный логгер, а не print"),
+        ("T", ""),
+        ("A", "Добавил print с временной меткой."),
+        (
+            "U",
+            "я же говорю — используй модуль logging, с уровнями info и error"
+        ),
+    ]));
+    // Answers to the agent's own questions are not restatements.
+    assert!(!cascade(&[
+        ("U", "add a rate limiter to the login endpoint"),
+        ("T", ""),
+        ("A", "Should the limit be per IP or per account?"),
+        ("U", "per account"),
+        ("A", "How many attempts per window?"),
+        ("U", "5 attempts per 15 minutes for each account"),
+    ]));
+    // aider's confirmation answers and slash commands are not requests.
+    assert!(!cascade(&[
+        (
+            "U",
+            "Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: y"
+        ),
+        (
+            "U",
+            "Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: y"
+        ),
+        (
+            "U",
+            "Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: all"
+        ),
+        ("U", "/add src/app.py"),
+    ]));
+    // New requests on the same subject, announced as such.
+    assert!(!cascade(&[
+        ("U", "add a /health endpoint"),
+        ("T", ""),
+        (
+            "U",
+            "nice. now add a /ready endpoint that also checks the database"
+        ),
+        ("T", ""),
+        ("U", "moving on: a /metrics endpoint in prometheus format"),
+    ]));
+    // Giving up ends the chain: a request and one restatement is not a cascade.
+    assert!(!cascade(&[
+        ("U", "fix the failing snapshot test"),
+        ("T", ""),
+        ("A", "I updated the snapshot."),
+        (
+            "U",
+            "no, you overwrote the snapshot with the broken output, fix the renderer"
+        ),
+        ("T", ""),
+        ("U", "forget it, I'll do it myself"),
+    ]));
 }

@@ -2,4 +2,5 @@
 
 mod generated;
 mod handwritten;
+mod phrases;
 mod privacy;

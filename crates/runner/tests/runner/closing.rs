@@ -218,7 +218,8 @@ async fn a_dirty_checkout_stops_the_stage_and_a_failing_agent_is_recorded() {
     )
     .unwrap();
     let p = with_agent(&script, &repo);
-    let dates: Vec<NaiveDate> = (1..=6).map(day).collect();
+    // Enough days for a pattern to cross and file a ticket for the agent.
+    let dates: Vec<NaiveDate> = (1..=10).map(day).collect();
 
     // A dirty checkout: the stage fails as the user's problem; the agent never runs.
     std::fs::write(repo.join("README.md"), "edited\n").unwrap();
