@@ -33,7 +33,7 @@ TOOLS = ["read_file", "edit_file", "bash", "grep", "write_file"]
 
 def main():
     # dev.txt -> sessions.jsonl + labels.jsonl; holdoutN.txt -> holdoutN-*.jsonl
-    for name, prefix in (("dev.txt", ""), ("holdout.txt", "holdout-"), ("holdout2.txt", "holdout2-"), ("holdout3.txt", "holdout3-"), ("holdout4.txt", "holdout4-"), ("holdout5.txt", "holdout5-")):
+    for name, prefix in (("dev.txt", ""), ("holdout.txt", "holdout-"), ("holdout2.txt", "holdout2-"), ("holdout3.txt", "holdout3-"), ("holdout4.txt", "holdout4-"), ("holdout5.txt", "holdout5-"), ("holdout6.txt", "holdout6-")):
         build(os.path.join(HERE, name), prefix)
 
 

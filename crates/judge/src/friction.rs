@@ -437,8 +437,9 @@ fn tone_escalation(s: &Session) -> Vec<Moment> {
             Vec::new()
         };
         if hits.is_empty()
-            && INTERJECTION.is_match(&plain)
-            && (CORRECTION_CUE.is_match(&plain) || addressed(&plain))
+            && ((INTERJECTION.is_match(&plain)
+                && (CORRECTION_CUE.is_match(&plain) || addressed(&plain)))
+                || (GROAN.is_match(&plain) && CORRECTION_CUE.is_match(&plain)))
         {
             hits.push(usize::MAX);
         }
