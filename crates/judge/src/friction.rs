@@ -159,24 +159,22 @@ fn error_event(s: &Session) -> Vec<Moment> {
                     tools.insert(id, e.tool.as_deref());
                 }
             }
-            // Many logs record a failed step as an ordinary result: only its
-            // output says so (an exit code, an error line).
-            "tool_result"
-                if e.status.as_deref() == Some("error")
-                    || (e.status.as_deref().is_none_or(|s| s == "ok")
-                        && e.output.as_deref().is_some_and(|o| {
-                            let tool = e
-                                .call_id
-                                .as_deref()
-                                .and_then(|id| tools.get(id).copied().flatten());
-                            output_failed(o, tool_category(tool) == "shell command")
-                        })) =>
-            {
+            "tool_result" => {
                 let tool = e
                     .call_id
                     .as_deref()
                     .and_then(|id| tools.get(id).copied().flatten());
-                signals.push((e.seq, tool_category(tool).to_string()));
+                let category = tool_category(tool);
+                // Many logs record a failed step as an ordinary result: only its
+                // output says so (an exit code, an error line).
+                let failed = e.status.as_deref() == Some("error")
+                    || (e.status.as_deref().is_none_or(|s| s == "ok")
+                        && e.output
+                            .as_deref()
+                            .is_some_and(|o| output_failed(o, category == "shell command")));
+                if failed {
+                    signals.push((e.seq, category.to_string()));
+                }
             }
             // The agent's own failures, written into its messages (aider prints
             // edit-format and API errors among its replies).
@@ -430,35 +428,24 @@ fn tone_escalation(s: &Session) -> Vec<Moment> {
             continue;
         }
         let plain = strip_quoted(e.text.as_deref().unwrap_or(""));
-        // The cheap test first: most turns match nothing.
-        let mut hits: Vec<usize> = if FRUSTRATION.is_match(&plain) {
-            FRUSTRATION.matches(&plain)
-        } else {
-            Vec::new()
-        };
-        if hits.is_empty()
-            && ((INTERJECTION.is_match(&plain)
-                && (CORRECTION_CUE.is_match(&plain) || addressed(&plain)))
-                || (GROAN.is_match(&plain) && CORRECTION_CUE.is_match(&plain)))
-        {
-            hits.push(usize::MAX);
-        }
+        let to_agent = addressed(&plain);
         // Frustration is a reaction to what the agent did: before it acted, only
         // words aimed at it count (a session resumed after a bad one), never
         // capitals or emphasis in the task itself.
-        let hits = if agent_acted || (addressed(&plain) && plain.split_whitespace().count() <= 60) {
-            hits
+        let counts = agent_acted || (to_agent && plain.split_whitespace().count() <= 60);
+        if !counts {
+            continue;
+        }
+        let hits = FRUSTRATION.matches(&plain);
+        let words = if hits.is_empty() {
+            (INTERJECTION.is_match(&plain) && (to_agent || CORRECTION_CUE.is_match(&plain)))
+                || (GROAN.is_match(&plain) && CORRECTION_CUE.is_match(&plain))
         } else {
-            Vec::new()
-        };
-        let hits = if hits == [0] && FRUSTRATION_EXCLUDE.is_match(&plain) {
-            Vec::new()
-        } else {
-            hits
+            !(hits == [0] && FRUSTRATION_EXCLUDE.is_match(&plain))
         };
         let shouting = agent_acted && shouting(&plain);
-        if !hits.is_empty() || shouting {
-            signals.push((e.seq, (shouting, !hits.is_empty())));
+        if words || shouting {
+            signals.push((e.seq, (shouting, words)));
         }
     }
     signals

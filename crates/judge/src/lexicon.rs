@@ -63,6 +63,11 @@ impl PatternSet {
 
     /// The indices (in the order written) of the patterns that match.
     pub fn matches(&self, text: &str) -> Vec<usize> {
+        // The cheap test first: most turns match nothing, and finding every
+        // match costs more than finding one.
+        if !self.is_match(text) {
+            return Vec::new();
+        }
         let mut out: Vec<usize> = self
             .ascii
             .matches(text)
@@ -498,6 +503,13 @@ pub static NEW_REQUEST_OPENING: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Openings of a question rather than a request.
+pub static QUESTION_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\W*(how|what|why|where|when|which|who|can you explain|explain|walk me through|is there|does|do you know)\b",
+    )
+});
+
 /// Phrases that start a new, different request (a follow-up, not a restatement).
 pub static FOLLOW_UP_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -533,6 +545,7 @@ pub fn pattern_sources() -> Vec<String> {
         &*GIVE_UP,
         &*NOT_A_REQUEST,
         &*NEW_REQUEST_OPENING,
+        &*QUESTION_OPENING,
         &*FOLLOW_UP_CUE,
         &*APPROVAL,
     ] {

@@ -251,8 +251,9 @@ impl Judge for BuiltinJudge {
     fn facets(&self, session: &Session) -> Vec<Facet> {
         let outcome = facets::outcome(session);
         let mut out = facets::facets(session, &outcome);
-        // The summary names the session's friction types too (the friction pass
-        // runs side by side, so it is detected here once more: it is cheap).
+        // The summary names the session's friction types too. The friction pass
+        // is another stage, so it is detected here once more; not free since it
+        // embeds user turns and reads the larger lexicons.
         let moments = friction::detect(session, &self.params, outcome.0 == "abandoned");
         let text = summary::summary(session, &out, &moments);
         for def in &self.discovered {

@@ -21,14 +21,9 @@ use signals_embed::{Embedder, cosine};
 
 use crate::lexicon::{
     APPROVAL, CORRECTION_CUE, FOLLOW_UP_CUE, GIVE_UP, NEW_REQUEST_OPENING, NOT_A_REQUEST,
+    QUESTION_OPENING,
 };
 use crate::session::{Event, Session};
-
-/// Openings of a question rather than a request.
-static QUESTION_OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)^\W*(how|what|why|where|when|which|who|can you explain|explain|walk me through|is there|does|do you know)\b")
-        .expect("valid")
-});
 use crate::text::{ACRONYM, content_terms, overlap, strip_quoted, trigram_cosine};
 
 /// Minimum cosine for a restatement with a correction cue.
@@ -106,15 +101,16 @@ pub(crate) fn turns(s: &Session) -> Vec<Turn<'_>> {
                 let correction = e.kind == "message_edit"
                     || CORRECTION_CUE.is_match(head(&text, 300))
                     || emphasis(head(&text, 300));
-                let short = text.split_whitespace().count() <= 6;
+                let word_count = text.split_whitespace().count();
+                let short = word_count <= 6;
                 let breaks = GIVE_UP.is_match(&text)
                     || NEW_REQUEST_OPENING.is_match(&text)
                     || (!correction
                         && ((APPROVAL.is_match(&text) && short)
                             || FOLLOW_UP_CUE.is_match(&text)
                             || agent_asked));
-                let bare_restate = text.split_whitespace().count() <= NO_CUE_MAX_WORDS
-                    && !text.trim_end().ends_with('?');
+                let bare_restate =
+                    word_count <= NO_CUE_MAX_WORDS && !text.trim_end().ends_with('?');
                 let question = text.trim_end().ends_with('?') || QUESTION_OPENING.is_match(&text);
                 out.push(Turn {
                     event: e,
