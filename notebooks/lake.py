@@ -15,7 +15,7 @@ from datafusion import SessionContext
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLES = [
     "sessions", "events", "quarantine", "analysed_sessions", "frictions", "session_frictions",
-    "session_facets", "friction_patterns", "judge_usage", "judge_failures", "judge_agreement", "tickets",
+    "session_facets", "delights", "friction_patterns", "judge_usage", "judge_failures", "judge_agreement", "tickets",
     "ticket_resolutions", "deployments", "friction_before_after",
 ]
 

@@ -65,7 +65,10 @@ ORDER BY status DESC, ticket_id;
 
 -- Deployments (recorded with `signals deploy record`, or inferred from a new
 -- agent_version) and what their latest re-measurement says per friction type
--- (the `remeasure` stage; `signals compare --deploy V` shows one in full).
+-- (the `remeasure` stage; `signals compare --deploy V` shows one in full): the
+-- rates before and after, the change within language x intent strata in points
+-- with its 95% interval, the q-value over the deployment's seven types, and the
+-- verdict, given once the after window is complete (`pending` until then).
 SELECT
     version,
     deployed_on,
@@ -73,9 +76,48 @@ SELECT
     friction_type,
     round(100.0 * before_rate, 1) AS before_pct,
     round(100.0 * after_rate, 1) AS after_pct,
-    round(p_value, 4) AS p_value,
-    verdict,
-    window_complete
+    round(100.0 * adj_change, 1) AS change_pts,
+    round(100.0 * ci_low, 1) || ' .. ' || round(100.0 * ci_high, 1) AS ci_95,
+    round(q_value, 4) AS q_value,
+    verdict
 FROM friction_before_after
 WHERE date = (SELECT max(date) FROM friction_before_after)
 ORDER BY deployed_on, version, friction_type;
+
+-- The loop: each ticket, and what the deployments after it did to its friction
+-- (verdicts other than no_change; a deployment recorded for the ticket is marked).
+SELECT
+    t.ticket_id,
+    t.friction_type,
+    t.first_seen,
+    b.version AS later_deployment,
+    b.deployed_on,
+    round(100.0 * b.before_rate, 1) AS before_pct,
+    round(100.0 * b.after_rate, 1) AS after_pct,
+    b.verdict,
+    coalesce(b.ticket_id = t.ticket_id, false) AS linked
+FROM tickets t
+JOIN friction_before_after b
+    ON b.friction_type = t.friction_type AND b.deployed_on > t.first_seen
+WHERE t.date = (SELECT max(date) FROM tickets)
+  AND b.date = (SELECT max(date) FROM friction_before_after)
+  AND b.verdict IN ('improved', 'regressed')
+ORDER BY t.ticket_id, b.deployed_on;
+
+-- Delight (the `delight` stage): the analysed sessions with each kind of moment
+-- that went well, and the sessions by satisfaction (1-5, `session_facets`).
+SELECT
+    delight_type,
+    count(DISTINCT session_id) AS sessions,
+    round(100.0 * count(DISTINCT session_id) / (SELECT count(*) FROM analysed_sessions), 1) AS pct_of_analysed
+FROM delights
+GROUP BY delight_type
+ORDER BY sessions DESC;
+
+SELECT
+    round(avg(CAST(value AS DOUBLE)), 2) AS mean_satisfaction,
+    count(*) FILTER (WHERE value IN ('4', '5')) AS satisfied,
+    count(*) FILTER (WHERE value IN ('1', '2')) AS dissatisfied,
+    count(*) AS sessions
+FROM session_facets
+WHERE facet = 'satisfaction';

@@ -21,7 +21,7 @@ SELECT
     min(date) AS date,
     max(CASE WHEN facet = 'summary' THEN value END) AS summary,
     array_to_string(array_sort(array_agg(DISTINCT CASE
-        WHEN facet NOT IN ('summary', 'step_count', 'tool_confirmed', 'tool_rejected', 'tool_cancelled')
+        WHEN facet NOT IN ('summary', 'step_count', 'satisfaction', 'tool_confirmed', 'tool_rejected', 'tool_cancelled')
         THEN facet || '=' || value END)), '|') AS labels
 FROM w
 GROUP BY session_id

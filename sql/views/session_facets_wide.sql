@@ -14,6 +14,7 @@ SELECT
   max(CASE WHEN facet = 'tool_confirmed' THEN CAST(value AS BIGINT) END) AS tool_confirmed,
   max(CASE WHEN facet = 'tool_rejected' THEN CAST(value AS BIGINT) END) AS tool_rejected,
   max(CASE WHEN facet = 'tool_cancelled' THEN CAST(value AS BIGINT) END) AS tool_cancelled,
+  max(CASE WHEN facet = 'satisfaction' THEN CAST(value AS BIGINT) END) AS satisfaction,
   max(judge) AS judge
 FROM session_facets
 GROUP BY session_id, date

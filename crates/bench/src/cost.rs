@@ -196,8 +196,9 @@ pub async fn cost_model(
                 w += sent - c.tokens as f64 + c.full_tokens as f64;
                 budget += f64::from(asked);
                 let visible = match pass {
-                    LlmPass::Friction => 40.0 + 55.0 * moments.min(40) as f64,
-                    LlmPass::Facets => 120.0,
+                    // Moments, and an empty delight list or a few delights.
+                    LlmPass::Friction | LlmPass::Delight => 50.0 + 55.0 * moments.min(40) as f64,
+                    LlmPass::Facets => 125.0,
                 };
                 vis += visible;
                 let out = visible + f64::from(reasoning);

@@ -209,8 +209,11 @@ pub struct RemeasureParams {
     pub days: i64,
     /// Sessions per side below which the verdict is `insufficient_data`.
     pub min_sessions: i64,
-    /// Two-sided p-value below which a change is real.
-    pub max_p: f64,
+    /// False-discovery rate over a deployment's seven types: a change is real
+    /// when its Benjamini-Hochberg q-value is below it.
+    pub max_q: f64,
+    /// The relative change `sessions_needed` is sized for.
+    pub target_change: f64,
     /// Deployments of this many days up to the date are measured.
     pub horizon_days: i64,
 }
@@ -220,7 +223,8 @@ impl Default for RemeasureParams {
         Self {
             days: 7,
             min_sessions: 30,
-            max_p: 0.05,
+            max_q: 0.05,
+            target_change: 0.3,
             horizon_days: 30,
         }
     }
@@ -236,7 +240,11 @@ impl RemeasureParams {
                 "remeasure_min_sessions".into(),
                 ScalarValue::from(self.min_sessions),
             ),
-            ("remeasure_max_p".into(), ScalarValue::from(self.max_p)),
+            ("remeasure_max_q".into(), ScalarValue::from(self.max_q)),
+            (
+                "remeasure_target_change".into(),
+                ScalarValue::from(self.target_change),
+            ),
             (
                 "remeasure_horizon_days".into(),
                 ScalarValue::from(self.horizon_days),
@@ -311,12 +319,13 @@ pub async fn remeasure(
             s("before_rate")?,
             s("after_rate")?,
         );
-        let (p, complete, bn, an) = (
-            s("p_value")?,
+        let (q, complete, bn, an) = (
+            s("q_value")?,
             s("window_complete")?,
             s("before_sessions")?,
             s("after_sessions")?,
         );
+        let (adj, lo, hi) = (s("adj_change")?, s("ci_low")?, s("ci_high")?);
         for r in 0..b.num_rows() {
             let Some(id) = &ticket[r] else { continue };
             if complete[r].as_deref() != Some("true") {
@@ -330,22 +339,23 @@ pub async fn remeasure(
             }
             let v = version[r].clone().unwrap_or_default();
             let verdict = verdict[r].clone().unwrap_or_default();
-            let pct = |x: &Option<String>| {
-                x.as_deref()
-                    .and_then(|x| x.parse::<f64>().ok())
-                    .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x))
-            };
+            let num = |x: &Option<String>| x.as_deref().and_then(|x| x.parse::<f64>().ok());
+            let pct =
+                |x: &Option<String>| num(x).map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x));
+            let pp =
+                |x: &Option<String>| num(x).map_or("n/a".into(), |x| format!("{:+.1}", 100.0 * x));
             let text = format!(
-                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; p = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = '{}'`.",
+                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; the change within language x intent strata is {} points (95% CI {} to {}), q = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = '{}'`.",
                 on[r].as_deref().unwrap_or(""),
                 t.friction_type,
                 pct(&before[r]),
                 bn[r].as_deref().unwrap_or("0"),
                 pct(&after[r]),
                 an[r].as_deref().unwrap_or("0"),
-                p[r].as_deref()
-                    .and_then(|x| x.parse::<f64>().ok())
-                    .map_or("n/a".into(), |x| format!("{x:.4}")),
+                pp(&adj[r]),
+                pp(&lo[r]),
+                pp(&hi[r]),
+                num(&q[r]).map_or("n/a".into(), |x| format!("{x:.4}")),
                 v.replace('\'', "''"),
             );
             if sink.note(lake, t, &format!("verdict:{v}"), &text).await? {

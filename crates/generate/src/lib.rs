@@ -35,6 +35,11 @@ pub const FRICTION_TYPES: [&str; 7] = [
 const BASE_RATES: [f64; 7] = [0.12, 0.10, 0.06, 0.16, 0.08, 0.08, 0.07];
 
 /// Agent versions released over the generated period, in order.
+/// The chance that a cascade goes on after 2, 3, 4, 5 restatements.
+const CASCADE_GOES_ON: [f64; 4] = [0.4, 0.5, 0.6, 0.7];
+/// The chance that a session with context churn escalates in tone (when it
+/// did not already).
+const TONE_AFTER_CHURN: f64 = 0.3;
 const VERSIONS: [&str; 3] = ["1.4.2", "1.5.0", "1.6.0"];
 const MODELS: [&str; 4] = ["gpt-5", "gpt-5-mini", "claude-sonnet-4.5", "gemini-2.5-pro"];
 
@@ -94,8 +99,10 @@ pub struct GenConfig {
     pub start: NaiveDate,
     /// Output directory.
     pub out: PathBuf,
-    /// Planted change of a friction rate after a version bump.
-    pub change: Option<PlantedChange>,
+    /// Planted changes of friction rates after version bumps. Changes of one
+    /// type compound: `x@1.5.0*3` and `x@1.6.0*0.2` give 1.5.0 three times the
+    /// rate and 1.6.0 0.6 times.
+    pub changes: Vec<PlantedChange>,
     /// Where the labels go (default: `out/labels.jsonl`).
     pub labels: Option<PathBuf>,
     /// A planted theme (none by default; sessions without it are unchanged).
@@ -121,11 +128,11 @@ impl GenConfig {
             seed: 42,
             start: NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date"),
             out: out.into(),
-            change: Some(PlantedChange {
+            changes: vec![PlantedChange {
                 friction: "rephrasing_cascade".into(),
                 version: "1.6.0".into(),
                 factor: 0.4,
-            }),
+            }],
             labels: None,
             theme: None,
             long_share: 0.6,
@@ -166,8 +173,10 @@ pub fn generate(cfg: &GenConfig) -> Result<GenReport> {
             THEMES.join(", ")
         )));
     }
-    if let Some(c) = &cfg.change
-        && !FRICTION_TYPES.contains(&c.friction.as_str())
+    if let Some(c) = cfg
+        .changes
+        .iter()
+        .find(|c| !FRICTION_TYPES.contains(&c.friction.as_str()))
     {
         return Err(Error::Config(format!(
             "unknown friction type {:?}; one of {}",
@@ -264,6 +273,8 @@ struct Builder<'a> {
     rng: &'a mut ChaCha8Rng,
     /// Real-size outputs ([`GenConfig::real_size`]).
     real_size: bool,
+    /// Restatements of the session's rephrasing cascade (0: none).
+    restatements: usize,
 }
 
 impl Builder<'_> {
@@ -545,15 +556,22 @@ fn make_session(
     let mut frictions: Vec<&'static str> = Vec::new();
     for (i, t) in FRICTION_TYPES.iter().enumerate() {
         let mut p = BASE_RATES[i] * if long { 1.4 } else { 0.5 };
-        if let Some(c) = &cfg.change
-            && c.friction == *t
-            && version_ge(version, &c.version)
-        {
-            p *= c.factor;
+        for c in &cfg.changes {
+            if c.friction == *t && version_ge(version, &c.version) {
+                p *= c.factor;
+            }
         }
         if rng.random_bool(p.clamp(0.0, 1.0)) {
             frictions.push(t);
         }
+    }
+    // Context churn leads to frustration (the seed's finding): a session with
+    // churn escalates in tone more often, and later than the churn (below).
+    if frictions.contains(&"context_churn")
+        && !frictions.contains(&"tone_escalation")
+        && rng.random_bool(TONE_AFTER_CHURN)
+    {
+        frictions.push("tone_escalation");
     }
     let abandoned = rng.random_bool(if frictions.is_empty() { 0.05 } else { 0.3 });
 
@@ -577,12 +595,20 @@ fn make_session(
         call: 0,
         rng,
         real_size: cfg.real_size,
+        restatements: 0,
     };
     b.push("session_start", json!({"agent": "droid", "agent_version": version, "model": model, "user": user, "repo": repo}), 1);
 
     // Friction moments are placed into "slots" between chunks of ordinary work.
     let mut order: Vec<&'static str> = frictions.clone();
     order.shuffle_with(b.rng);
+    if let (Some(c), Some(t)) = (
+        order.iter().position(|f| *f == "context_churn"),
+        order.iter().position(|f| *f == "tone_escalation"),
+    ) && t < c
+    {
+        order.swap(c, t);
+    }
     let chunks = order.len() as u32 + 1 + b.rng.random_range(0..3);
     let per_chunk = (target_steps / chunks).max(1);
 
@@ -624,14 +650,31 @@ fn make_session(
     let remaining = target_steps.saturating_sub(b.steps);
     work(&mut b, &topic, remaining);
 
+    // A longer cascade ends in giving up more often (the seed's "cascades
+    // compound"): from the third restatement on, each adds 15 points.
+    let abandoned = abandoned
+        || (b.restatements > 2
+            && b.rng
+                .random_bool((0.15 * (b.restatements - 2) as f64).min(0.6)));
     let outcome = if abandoned {
         if b.rng.random_bool(0.7) {
             b.push("session_end", json!({"status": "abandoned"}), 60);
         }
         "abandoned"
     } else {
-        let thanks = pick(b.rng, THANKS);
-        b.user(thanks);
+        // Recovery beats perfection (the seed's finding): a user whose agent
+        // fixed its own failure thanks it warmly and nearly always; others
+        // thank it about half the time.
+        if frictions.contains(&"error_event") && b.rng.random_bool(0.85) {
+            let t = pick(b.rng, THANKS_AFTER_FIX);
+            b.user(t);
+        } else if b.rng.random_bool(0.55) {
+            let t = pick(b.rng, THANKS);
+            b.user(t);
+        } else {
+            let t = pick(b.rng, WRAP_UPS);
+            b.assistant(t);
+        }
         if b.rng.random_bool(0.88) {
             b.push("session_end", json!({"status": "completed"}), 30);
         }
@@ -716,10 +759,30 @@ fn plant(b: &mut Builder<'_>, topic: &Topic, friction: &str) {
             }
         }
         "rephrasing_cascade" => {
+            // The cascade is about a request of its own (another goal, on
+            // another object than the session's first request), so that its
+            // original is the turn below and its length is what was planted.
+            let mut obj = pick(b.rng, OBJECTS);
+            while obj == topic.obj {
+                obj = pick(b.rng, OBJECTS);
+            }
+            let other = Topic {
+                goal: (topic.goal + 1 + b.rng.random_range(0..GOALS.len() - 1)) % GOALS.len(),
+                obj,
+                ..*topic
+            };
+            let topic = &other;
             let mut used = Vec::new();
-            let first = topic.fill(RESTATE_FORMS[b.rng.random_range(0..RESTATE_FORMS.len())]);
+            let first = topic.fill(pick(b.rng, ORIGINAL_FORMS));
             let first_seq = b.user(&first);
-            let n = if b.rng.random_bool(0.3) { 3 } else { 2 };
+            // Cascades compound (the seed's finding): each restatement makes the
+            // next more likely. Two at least (the spec's cascade), then one more
+            // with probability 0.4, 0.5, 0.6, 0.7.
+            let mut n = 2;
+            while n < 6 && b.rng.random_bool(CASCADE_GOES_ON[n - 2]) {
+                n += 1;
+            }
+            b.restatements = n;
             for _ in 0..n {
                 let n = b.rng.random_range(1..4);
                 work(b, topic, n);
@@ -824,6 +887,9 @@ pub fn user_phrases() -> Vec<&'static str> {
     for list in [
         text::FOLLOW_UPS,
         text::THANKS,
+        text::THANKS_AFTER_FIX,
+        text::ORIGINAL_FORMS,
+        text::WRAP_UPS,
         text::RESTATE_PREFIX,
         text::RESTATE_FORMS,
         text::GOALS,

@@ -252,6 +252,28 @@ pub const FOLLOW_UPS: &[&str] = &[
 ];
 
 /// Closing messages of a satisfied user.
+/// Closings after the agent fixed its own failure: warmer than a plain thanks
+/// (the seed's "recovery beats perfection").
+pub const THANKS_AFTER_FIX: &[&str] = &[
+    "that sorted it, great work, thank you!",
+    "nice recovery, it builds now. thanks a lot",
+    "awesome, green again. much appreciated",
+    "excellent, the failure is gone. thanks!",
+    "genial, ya pasa todo. ¡muchas gracias!",
+    "klasse, jetzt läuft es durch. danke!",
+    "génial, tout passe maintenant. merci !",
+    "ótimo, agora passa tudo. obrigado!",
+    "太好了，都过了，谢谢",
+    "отлично, теперь всё проходит, спасибо",
+];
+
+/// What the agent says last in a completed session the user does not thank.
+pub const WRAP_UPS: &[&str] = &[
+    "Done. The change is in place and the checks pass.",
+    "All set: the work is committed on the branch.",
+    "That completes the task; nothing else is pending.",
+];
+
 pub const THANKS: &[&str] = &[
     "thanks, that works",
     "perfect, thank you!",
@@ -299,6 +321,15 @@ pub const RESTATE_FORMS: &[&str] = &[
     "the {obj} has to {goal}, that's the whole task",
     "I want the {obj} to {goal}, not something else",
     "change the {obj}: it should {goal}",
+];
+
+/// How a cascade's original request is put: as a new request, plainly, without
+/// a correction cue (the restatements that follow bring those).
+pub const ORIGINAL_FORMS: &[&str] = &[
+    "next: I need the {obj} to {goal}",
+    "now, please make the {obj} {goal}",
+    "new task: make it so the {obj} can {goal}",
+    "separate request: change the {obj}, it should {goal}",
 ];
 
 /// Goals used in restatements (paired with objects).

@@ -149,6 +149,12 @@ fn abandoned_tool(s: &Session) -> Vec<Moment> {
         .collect()
 }
 
+/// The error moments alone (the delight pass's recoveries start from them; no
+/// embedding, unlike the whole pass).
+pub(crate) fn error_moments(s: &Session) -> Vec<Moment> {
+    error_event(s)
+}
+
 fn error_event(s: &Session) -> Vec<Moment> {
     let mut tools: HashMap<&str, Option<&str>> = HashMap::new();
     let mut signals: Vec<(i64, String)> = Vec::new();

@@ -5,6 +5,7 @@
 //! `frictions` and `session_facets` tables; [`eval`] scores what is in the lake
 //! against a label file.
 
+pub mod delight;
 pub mod discovered;
 pub mod eval;
 pub mod facets;
@@ -51,6 +52,9 @@ pub enum Error {
     /// An unknown judge name.
     #[error("unknown judge {0:?}; available: builtin, openai, cascade")]
     UnknownJudge(String),
+    /// An unknown delight type identifier.
+    #[error("unknown delight type {0:?}; one of gratitude, praise, success_confirmed, recovery")]
+    UnknownDelight(String),
 }
 
 /// Result alias of the judge crate.
@@ -223,6 +227,8 @@ pub trait Judge: Send + Sync {
     fn friction(&self, session: &Session) -> Vec<Moment>;
     /// The facet pass.
     fn facets(&self, session: &Session) -> Vec<Facet>;
+    /// The delight pass.
+    fn delights(&self, session: &Session) -> Vec<delight::Delight>;
 }
 
 /// The deterministic built-in judge: offline, free, no key.
@@ -256,6 +262,16 @@ impl Judge for BuiltinJudge {
         // embeds user turns and reads the larger lexicons.
         let moments = friction::detect(session, &self.params, outcome.0 == "abandoned");
         let text = summary::summary(session, &out, &moments);
+        let tone = moments
+            .iter()
+            .any(|m| m.friction_type == FrictionType::ToneEscalation);
+        let score = delight::satisfaction(
+            outcome.0 == "completed",
+            outcome.0 == "abandoned",
+            &delight::detect(session),
+            tone,
+        );
+        out.push(Facet::new("satisfaction", &score.to_string(), "composed"));
         for def in &self.discovered {
             if let Some(v) = def.extract(&text) {
                 out.push(Facet::new(&def.name, &v, "discovered"));
@@ -263,6 +279,10 @@ impl Judge for BuiltinJudge {
         }
         out.push(Facet::new("summary", &text, "composed"));
         out
+    }
+
+    fn delights(&self, session: &Session) -> Vec<delight::Delight> {
+        delight::detect(session)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The judges' tables as rows: one builder per table (`frictions`,
-//! `session_facets`) that every judge writes through, so a column is added in
+//! `session_facets`, `delights`) that every judge writes through, so a column is added in
 //! one place.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::{Float64Builder, Int64Builder, RecordBatch, StringBuilder};
 use signals_lake::schema;
 
+use crate::delight::Delight;
 use crate::{Facet, Moment, Result};
 
 /// Rows of `frictions`, a moment at a time.
@@ -87,6 +88,53 @@ impl FacetRows {
                 Arc::new(self.facet.finish()),
                 Arc::new(self.value.finish()),
                 Arc::new(self.source.finish()),
+                Arc::new(self.judge.finish()),
+                Arc::new(self.version.finish()),
+            ],
+        )?)
+    }
+}
+
+/// Rows of `delights`, a moment at a time.
+#[derive(Default)]
+pub struct DelightRows {
+    session: StringBuilder,
+    delight_type: StringBuilder,
+    strength: StringBuilder,
+    first: Int64Builder,
+    last: Int64Builder,
+    citation: StringBuilder,
+    confidence: Float64Builder,
+    judge: StringBuilder,
+    version: StringBuilder,
+}
+
+impl DelightRows {
+    /// One delight moment of `session`, by `judge` at `version`.
+    pub fn push(&mut self, session: &str, d: &Delight, judge: &str, version: &str) {
+        self.session.append_value(session);
+        self.delight_type.append_value(d.delight_type.id());
+        self.strength.append_value(d.strength.id());
+        self.first.append_value(d.first_seq);
+        self.last.append_value(d.last_seq);
+        self.citation.append_value(&d.citation);
+        self.confidence.append_value(d.confidence);
+        self.judge.append_value(judge);
+        self.version.append_value(version);
+    }
+
+    /// The rows so far, as a batch of the table's file schema.
+    pub fn finish(&mut self) -> Result<RecordBatch> {
+        Ok(RecordBatch::try_new(
+            schema::delights().file_schema(),
+            vec![
+                Arc::new(self.session.finish()),
+                Arc::new(self.delight_type.finish()),
+                Arc::new(self.strength.finish()),
+                Arc::new(self.first.finish()),
+                Arc::new(self.last.finish()),
+                Arc::new(self.citation.finish()),
+                Arc::new(self.confidence.finish()),
                 Arc::new(self.judge.finish()),
                 Arc::new(self.version.finish()),
             ],

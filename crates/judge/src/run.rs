@@ -10,7 +10,7 @@ use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use signals_lake::{Lake, schema};
 
-use crate::rows::{FacetRows, FrictionRows};
+use crate::rows::{DelightRows, FacetRows, FrictionRows};
 use crate::session::{Event, Session};
 use crate::{Error, Judge, Result};
 
@@ -34,6 +34,8 @@ pub enum Pass {
     Friction,
     /// The facet pass -> `session_facets`.
     Facets,
+    /// The delight pass -> `delights`.
+    Delight,
 }
 
 /// What a pass did.
@@ -143,7 +145,11 @@ pub async fn run_pass(
     pass: Pass,
     selection: &Selection,
 ) -> Result<PassReport> {
-    let (mut moments, mut facets) = (FrictionRows::default(), FacetRows::default());
+    let (mut moments, mut facets, mut delights) = (
+        FrictionRows::default(),
+        FacetRows::default(),
+        DelightRows::default(),
+    );
     let (name, version) = (judge.name(), judge.version());
     let sessions = for_each_session(ctx, date, selection, |s| match pass {
         Pass::Friction => {
@@ -156,15 +162,22 @@ pub async fn run_pass(
                 facets.push(&s.id, &f, name, version);
             }
         }
+        Pass::Delight => {
+            for d in judge.delights(s) {
+                delights.push(&s.id, &d, name, version);
+            }
+        }
     })
     .await?;
     let batch = match pass {
         Pass::Friction => moments.finish()?,
         Pass::Facets => facets.finish()?,
+        Pass::Delight => delights.finish()?,
     };
     let def = match pass {
         Pass::Friction => schema::frictions(),
         Pass::Facets => schema::session_facets(),
+        Pass::Delight => schema::delights(),
     };
     let written = lake
         .write_partition_batches(&def, date, vec![batch])
@@ -175,7 +188,8 @@ pub async fn run_pass(
     })
 }
 
-/// Run both passes of `judge` over `date`, side by side.
+/// Run the friction and facet passes of `judge` over `date` side by side, and
+/// its delight pass (the reports of the first two are returned).
 pub async fn run_both(
     lake: &Lake,
     date: NaiveDate,
@@ -183,9 +197,11 @@ pub async fn run_both(
     selection: &Selection,
 ) -> Result<(PassReport, PassReport)> {
     let ctx = lake.session_context().await?;
-    let (a, b) = tokio::join!(
+    let (a, b, c) = tokio::join!(
         run_pass(lake, &ctx, date, judge.as_ref(), Pass::Friction, selection),
         run_pass(lake, &ctx, date, judge.as_ref(), Pass::Facets, selection),
+        run_pass(lake, &ctx, date, judge.as_ref(), Pass::Delight, selection),
     );
+    c?;
     Ok((a?, b?))
 }

@@ -397,14 +397,18 @@ pub fn friction_patterns() -> TableDef {
             ),
             float(
                 "z",
-                "pooled two-proportion z statistic, today vs baseline (null when untestable)",
+                "z statistic of today vs baseline on the arcsine scale (Anscombe; null when untestable)",
             ),
             float("p_value", "one-sided p-value of z (today above baseline)"),
+            float(
+                "q_value",
+                "Benjamini-Hochberg q-value of p_value over the day's tests (all types and slices)",
+            ),
             col(
                 "crosses_threshold",
                 DataType::Boolean,
                 false,
-                "affected >= min_affected, rate >= min_rate and p_value < max_p",
+                "affected >= min_affected, rate >= min_rate and q_value < max_q",
             ),
         ],
     }
@@ -486,6 +490,10 @@ pub fn tickets() -> TableDef {
                 DataType::Utf8,
                 true,
                 "the pull request the coding agent reported (never merged automatically)",
+            ),
+            float(
+                "q_value",
+                "the Benjamini-Hochberg q-value on last_seen, over that day's tests (the pattern crossed on it; null in tickets written before it existed)",
             ),
         ],
     }
@@ -702,7 +710,7 @@ pub fn friction_before_after() -> TableDef {
     let float = |n, d| col(n, DataType::Float64, true, d);
     TableDef {
         name: "friction_before_after",
-        doc: "For each deployment of the last `remeasure_horizon_days` and each friction type, as of the date: the share of analysed sessions with the friction in the window before the deployment and in the window after it, the change, a two-sided two-proportion z-test and a verdict. Written by the daily pipeline's `remeasure` stage (`sql/stages/remeasure.sql`).",
+        doc: "For each deployment of the last `remeasure_horizon_days` and each friction type, as of the date: the share of analysed sessions with the friction in the window before the deployment and in the window after it, the change crude and stratified by language x intent (Mantel-Haenszel, with a 95% interval), a Cochran-Mantel-Haenszel test with Benjamini-Hochberg q-values over the deployment's types, the power the sizes give, and a verdict once the after window is complete (a fixed horizon). Written by the daily pipeline's `remeasure` stage (`sql/stages/remeasure.sql`).",
         date_doc: "the day the measurement is as of",
         cluster_by: &[],
         columns: vec![
@@ -762,11 +770,44 @@ pub fn friction_before_after() -> TableDef {
                 "rel_change",
                 "abs_change / before_rate (null when before_rate is 0)",
             ),
-            float("z", "pooled two-proportion z statistic (after vs before)"),
-            float("p_value", "two-sided p-value of the z-test"),
+            int(
+                "strata",
+                "strata (language x intent) with sessions on both sides: those the stratified test compares",
+            ),
+            float(
+                "adj_change",
+                "the change stratified by language x intent: the Mantel-Haenszel risk difference, after - before",
+            ),
+            float(
+                "ci_low",
+                "lower end of the 95% interval of adj_change (Sato's variance)",
+            ),
+            float(
+                "ci_high",
+                "upper end of the 95% interval of adj_change (Sato's variance)",
+            ),
+            float(
+                "z",
+                "Cochran-Mantel-Haenszel z statistic over the strata (after vs before; null: no variance)",
+            ),
+            float("p_value", "two-sided p-value of the CMH test"),
+            float(
+                "q_value",
+                "Benjamini-Hochberg q-value of p_value over the deployment's seven types",
+            ),
+            float(
+                "mde",
+                "minimum detectable effect: the smallest absolute change these sizes detect at 80% power",
+            ),
+            col(
+                "sessions_needed",
+                DataType::Int64,
+                true,
+                "more sessions each side needs to detect a change of `remeasure_target_change` of the before rate at 80% power (0: enough; null: no before rate)",
+            ),
             s(
                 "verdict",
-                "`improved`, `regressed`, `no_change` or `insufficient_data` (fewer than `remeasure_min_sessions` on a side)",
+                "`pending` (the after window is not complete: no verdict before the fixed horizon), then `improved` / `regressed` (q_value < `remeasure_max_q`, by the sign of adj_change), `no_change` or `insufficient_data` (fewer than `remeasure_min_sessions` on a side)",
             ),
         ],
     }
@@ -869,6 +910,72 @@ pub fn frictions() -> TableDef {
     }
 }
 
+/// `delights`: one row per moment a session went well for its user.
+pub fn delights() -> TableDef {
+    TableDef {
+        name: "delights",
+        doc: "One row per moment of delight a judge found in an analysed session (stage `delight`): thanks, praise, a confirmed success, or a recovery from the agent's own failure. Abstracted like `frictions`: never a quote, a file name, code or personal data.",
+        date_doc: "the session's date (as in `sessions`)",
+        cluster_by: &[],
+        columns: vec![
+            col(
+                "session_id",
+                DataType::Utf8,
+                false,
+                "session the moment is in",
+            ),
+            col(
+                "delight_type",
+                DataType::Utf8,
+                false,
+                "`gratitude` (the user thanks the agent), `praise` (praises its work), `success_confirmed` (says its change works) or `recovery` (the agent failed, then the task was completed)",
+            ),
+            col(
+                "strength",
+                DataType::Utf8,
+                false,
+                "`low` (a plain thanks), `medium` or `high` (several kinds at once; a recovery from several failures)",
+            ),
+            col(
+                "first_seq",
+                DataType::Int64,
+                false,
+                "seq of the first event of the moment",
+            ),
+            col(
+                "last_seq",
+                DataType::Int64,
+                false,
+                "seq of the last event of the moment",
+            ),
+            col(
+                "citation",
+                DataType::Utf8,
+                false,
+                "what happened, abstracted: never a quote, a file name, code or personal data",
+            ),
+            col(
+                "confidence",
+                DataType::Float64,
+                false,
+                "the judge's confidence, 0..1",
+            ),
+            col(
+                "judge",
+                DataType::Utf8,
+                false,
+                "judge that found it (`builtin`, `openai`)",
+            ),
+            col(
+                "judge_version",
+                DataType::Utf8,
+                false,
+                "version of the judge (for the LLM judge: prompt version and model)",
+            ),
+        ],
+    }
+}
+
 /// `session_frictions`: each analysed session with friction, once per friction type.
 pub fn session_frictions() -> TableDef {
     TableDef {
@@ -911,7 +1018,7 @@ pub fn session_frictions() -> TableDef {
 pub fn session_facets() -> TableDef {
     TableDef {
         name: "session_facets",
-        doc: "Facets of every analysed session, one row per (facet, value), so new facets need no migration. Core facets: `language`, `framework`, `intent`, `tool_confirmed`, `tool_rejected`, `tool_cancelled`, `outcome`, `step_count`.",
+        doc: "Facets of every analysed session, one row per (facet, value), so new facets need no migration. Core facets: `language`, `framework`, `intent`, `tool_confirmed`, `tool_rejected`, `tool_cancelled`, `outcome`, `step_count`, `satisfaction` (1-5: 2, +1 completed, -1 abandoned, +1 delight the user expressed, +1 more for praise or a confirmed success, -1 tone escalation; docs/judges.md).",
         date_doc: "the session's date (as in `sessions`)",
         cluster_by: &["facet", "session_id"],
         columns: vec![
@@ -1064,6 +1171,7 @@ pub fn all_tables() -> Vec<TableDef> {
         frictions(),
         session_frictions(),
         session_facets(),
+        delights(),
         friction_patterns(),
         judge_usage(),
         judge_failures(),

@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use signals_judge::delight::Delight;
 use signals_judge::{Facet, FrictionType, Moment, Session};
 use signals_lake::schema;
 
+use crate::LlmPass;
 use crate::config::Cascade;
 
 /// What the screen found on a date's sessions, and which sessions go to the LLM.
@@ -21,6 +23,8 @@ pub struct Screened {
     pub moments: BTreeMap<String, Vec<Moment>>,
     /// The screen's facets per session (when asked for: the facet pass).
     pub facets: BTreeMap<String, Vec<Facet>>,
+    /// The screen's delights per session (when asked for: the delight pass).
+    pub delights: BTreeMap<String, Vec<Delight>>,
     /// Sessions with at least one moment.
     pub flagged: BTreeSet<String>,
     /// Unflagged sessions drawn for calibration.
@@ -54,9 +58,10 @@ pub fn draw(session: &str) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Run the screen over `sessions` and draw the calibration sample; with
-/// `facets`, keep the screen's facets too (only the facet pass writes them).
-pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>, facets: bool) -> Screened {
+/// Run the screen over `sessions` and draw the calibration sample; for the facet
+/// and delight passes keep the screen's facets or delights too (the sessions the
+/// LLM does not judge get them).
+pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>, pass: LlmPass) -> Screened {
     let mut out = Screened {
         sample: c.sample,
         name: c.screen.name().to_string(),
@@ -73,8 +78,14 @@ pub fn screen(c: &Cascade, sessions: &BTreeMap<String, Session>, facets: bool) -
             out.flagged.insert(id.clone());
         }
         out.moments.insert(id.clone(), ms);
-        if facets {
-            out.facets.insert(id.clone(), c.screen.facets(s));
+        match pass {
+            LlmPass::Facets => {
+                out.facets.insert(id.clone(), c.screen.facets(s));
+            }
+            LlmPass::Delight => {
+                out.delights.insert(id.clone(), c.screen.delights(s));
+            }
+            LlmPass::Friction => {}
         }
     }
     out

@@ -24,7 +24,8 @@ use futures::StreamExt;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use signals_judge::rows::{FacetRows, FrictionRows};
+use signals_judge::delight::{Delight, DelightType};
+use signals_judge::rows::{DelightRows, FacetRows, FrictionRows};
 use signals_judge::run::{Selection, for_each_session};
 use signals_judge::{Facet, FrictionType, Moment, Session, Severity};
 use signals_lake::{Lake, schema};
@@ -299,7 +300,7 @@ pub async fn run_pass(
     let screened = cfg
         .cascade
         .as_ref()
-        .map(|c| cascade::screen(c, &sessions, pass == LlmPass::Facets));
+        .map(|c| cascade::screen(c, &sessions, pass));
     let chosen: BTreeSet<String> = match &screened {
         Some(sc) => sc.chosen().cloned().collect(),
         None => sessions.keys().cloned().collect(),
@@ -533,9 +534,8 @@ fn settle(req: &mut Req, pass: LlmPass, c: &Condensed, outcome: Answer, cfg: &Ll
         }
         Ok(r) => {
             let parsed = match pass {
-                LlmPass::Friction => {
-                    reply::friction(&r.content, c).map(|(ms, n)| (moments_json(&ms), n))
-                }
+                LlmPass::Friction | LlmPass::Delight => reply::friction_and_delights(&r.content, c)
+                    .map(|(ms, ds, n)| (moments_json(&ms, &ds), n)),
                 LlmPass::Facets => reply::facets(&r.content, c, &cfg.discovered)
                     .map(|(fs, summary, rw)| (facets_json(&fs, &summary), u64::from(rw))),
             };
@@ -575,14 +575,16 @@ fn settle(req: &mut Req, pass: LlmPass, c: &Condensed, outcome: Answer, cfg: &Ll
     }
 }
 
-fn moments_json(ms: &[Moment]) -> Value {
-    Value::Array(
-        ms.iter()
-            .map(|m| {
-                json!({"t": m.friction_type.id(), "s": m.severity.id(), "a": m.first_seq, "b": m.last_seq, "c": m.citation, "p": m.confidence})
-            })
-            .collect(),
-    )
+/// A friction reply as kept in the state: its moments, and its delights.
+fn moments_json(ms: &[Moment], ds: &[Delight]) -> Value {
+    json!({
+        "moments": ms.iter().map(|m| {
+            json!({"t": m.friction_type.id(), "s": m.severity.id(), "a": m.first_seq, "b": m.last_seq, "c": m.citation, "p": m.confidence})
+        }).collect::<Vec<_>>(),
+        "delights": ds.iter().map(|d| {
+            json!({"t": d.delight_type.id(), "s": d.strength.id(), "a": d.first_seq, "b": d.last_seq, "c": d.citation, "p": d.confidence})
+        }).collect::<Vec<_>>(),
+    })
 }
 
 fn facets_json(fs: &[Facet], summary: &str) -> Value {
@@ -973,32 +975,55 @@ async fn write_tables(
     cfg: &LlmConfig,
 ) -> Result<u64> {
     let judge = format!("openai:{}", state.model);
-    let version = format!("{}.{PROMPT_VERSION}", pass.id());
+    // Delights come from the friction request: its version.
+    let version = format!("{}.{PROMPT_VERSION}", pass.request().id());
     // (session, row, judged by the LLM)
     let mut moments: Vec<(String, Moment, bool)> = Vec::new();
     let mut facets: Vec<(String, Facet, bool)> = Vec::new();
+    let mut delights: Vec<(String, Delight, bool)> = Vec::new();
     // What the LLM found per session it judged (friction), for the agreement.
     let mut found: BTreeMap<String, BTreeSet<FrictionType>> = BTreeMap::new();
     for (k, r) in &state.requests {
         let Some((p, session)) = k.split_once(':') else {
             continue;
         };
-        if p != pass.id() || r.status != "done" || !counts(k, chosen, cfg) {
+        if p != pass.request().id() || r.status != "done" || !counts(k, chosen, cfg) {
             continue;
         }
         let Some(v) = &r.result else { continue };
+        let sev = |x: &Value| match x.as_str() {
+            Some("high") => Severity::High,
+            Some("medium") => Severity::Medium,
+            _ => Severity::Low,
+        };
         match pass {
+            LlmPass::Delight => {
+                found.insert(session.to_string(), BTreeSet::new());
+                for d in v["delights"].as_array().into_iter().flatten() {
+                    let Some(t) = d["t"].as_str().and_then(DelightType::from_id) else {
+                        continue;
+                    };
+                    delights.push((
+                        session.to_string(),
+                        Delight {
+                            delight_type: t,
+                            strength: sev(&d["s"]),
+                            first_seq: d["a"].as_i64().unwrap_or(0),
+                            last_seq: d["b"].as_i64().unwrap_or(0),
+                            citation: d["c"].as_str().unwrap_or("").into(),
+                            confidence: d["p"].as_f64().unwrap_or(0.0),
+                        },
+                        true,
+                    ));
+                }
+            }
             LlmPass::Friction => {
                 let types = found.entry(session.to_string()).or_default();
-                for m in v.as_array().into_iter().flatten() {
+                for m in v["moments"].as_array().into_iter().flatten() {
                     let Some(t) = m["t"].as_str().and_then(FrictionType::from_id) else {
                         continue;
                     };
-                    let sev = match m["s"].as_str() {
-                        Some("high") => Severity::High,
-                        Some("medium") => Severity::Medium,
-                        _ => Severity::Low,
-                    };
+                    let sev = sev(&m["s"]);
                     types.insert(t);
                     moments.push((
                         session.to_string(),
@@ -1057,6 +1082,13 @@ async fn write_tables(
                     }
                 }
             }
+            LlmPass::Delight => {
+                for (id, ds) in &sc.delights {
+                    if !found.contains_key(id) {
+                        delights.extend(ds.iter().map(|d| (id.clone(), d.clone(), false)));
+                    }
+                }
+            }
         }
     }
     let strs = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
@@ -1090,6 +1122,15 @@ async fn write_tables(
                 rows.push(session, f, j, v);
             }
             lake.write_partition_batches(&schema::session_facets(), date, vec![rows.finish()?])
+                .await?
+        }
+        LlmPass::Delight => {
+            let mut rows = DelightRows::default();
+            for (session, d, llm) in &delights {
+                let (j, v) = who(*llm);
+                rows.push(session, d, j, v);
+            }
+            lake.write_partition_batches(&schema::delights(), date, vec![rows.finish()?])
                 .await?
         }
     };

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use signals_judge::delight::{Delight, DelightType};
 use signals_judge::{Facet, FacetDef, FrictionType, Moment, Severity};
 
 use crate::condense::Condensed;
@@ -94,8 +95,20 @@ fn object(content: &str) -> Result<serde_json::Map<String, Value>, Rejected> {
 }
 
 fn only_keys(o: &serde_json::Map<String, Value>, keys: &[&str], at: &str) -> Result<(), Rejected> {
+    keys_within(o, keys, &[], at)
+}
+
+/// `keys` all there, and nothing but them and `optional`: what a strict schema
+/// asks, with the fields v2 added optional (servers without strict structured
+/// outputs, replies to the v1 prompt).
+fn keys_within(
+    o: &serde_json::Map<String, Value>,
+    keys: &[&str],
+    optional: &[&str],
+    at: &str,
+) -> Result<(), Rejected> {
     for k in o.keys() {
-        if !keys.contains(&k.as_str()) {
+        if !keys.contains(&k.as_str()) && !optional.contains(&k.as_str()) {
             return Err(Rejected::Schema(format!("{at}: unexpected field {k:?}")));
         }
     }
@@ -109,8 +122,104 @@ fn only_keys(o: &serde_json::Map<String, Value>, keys: &[&str], at: &str) -> Res
 
 /// The friction moments of a reply, with the number of citations rewritten.
 pub fn friction(content: &str, c: &Condensed) -> Result<(Vec<Moment>, u64), Rejected> {
+    friction_and_delights(content, c).map(|(m, _, n)| (m, n))
+}
+
+/// The delight that replaces a citation that could not be kept.
+pub fn generic_delight_citation(t: DelightType) -> &'static str {
+    match t {
+        DelightType::Gratitude => "the user thanked the agent",
+        DelightType::Praise => "the user praised the agent's work",
+        DelightType::SuccessConfirmed => "the user confirmed that the change worked",
+        DelightType::Recovery => "the agent recovered from a failure and the task was completed",
+    }
+}
+
+fn strength(v: &Value) -> Option<Severity> {
+    match v.as_str() {
+        Some("low") => Some(Severity::Low),
+        Some("medium") => Some(Severity::Medium),
+        Some("high") => Some(Severity::High),
+        _ => None,
+    }
+}
+
+/// The delights of a friction reply. A reply without the key (a server without
+/// strict structured outputs, or an older prompt) has none.
+fn delights(
+    o: &serde_json::Map<String, Value>,
+    c: &Condensed,
+) -> Result<(Vec<Delight>, u64), Rejected> {
+    let Some(items) = o.get("delights") else {
+        return Ok((Vec::new(), 0));
+    };
+    let Some(items) = items.as_array() else {
+        return Err(Rejected::Schema("delights is not an array".into()));
+    };
+    let (mut out, mut rewritten) = (Vec::new(), 0);
+    for (i, d) in items.iter().enumerate() {
+        let at = format!("delights[{i}]");
+        let Some(d) = d.as_object() else {
+            return Err(Rejected::Schema(format!("{at} is not an object")));
+        };
+        only_keys(
+            d,
+            &[
+                "delight_type",
+                "strength",
+                "first_seq",
+                "last_seq",
+                "citation",
+                "confidence",
+            ],
+            &at,
+        )?;
+        let bad = |f: &str| Rejected::Schema(format!("{at}.{f} is not valid"));
+        let t = d["delight_type"]
+            .as_str()
+            .and_then(DelightType::from_id)
+            .ok_or_else(|| bad("delight_type"))?;
+        let st = strength(&d["strength"]).ok_or_else(|| bad("strength"))?;
+        let first = d["first_seq"].as_i64().ok_or_else(|| bad("first_seq"))?;
+        let last = d["last_seq"].as_i64().ok_or_else(|| bad("last_seq"))?;
+        if first < 0 || last < first || last > c.max_seq {
+            return Err(Rejected::Schema(format!(
+                "{at}: seq {first}..{last} is not within the session (0..{})",
+                c.max_seq
+            )));
+        }
+        let conf = d["confidence"].as_f64().ok_or_else(|| bad("confidence"))?;
+        let citation = d["citation"]
+            .as_str()
+            .ok_or_else(|| bad("citation"))?
+            .trim();
+        let citation = if citation.is_empty() || citation_problem(citation, c).is_some() {
+            rewritten += 1;
+            generic_delight_citation(t).to_string()
+        } else {
+            citation.chars().take(300).collect()
+        };
+        out.push(Delight {
+            delight_type: t,
+            strength: st,
+            first_seq: first,
+            last_seq: last,
+            citation,
+            confidence: conf.clamp(0.0, 1.0),
+        });
+    }
+    Ok((out, rewritten))
+}
+
+/// The friction moments and delights of a friction reply, and how many
+/// citations were rewritten.
+pub fn friction_and_delights(
+    content: &str,
+    c: &Condensed,
+) -> Result<(Vec<Moment>, Vec<Delight>, u64), Rejected> {
     let o = object(content)?;
-    only_keys(&o, &["moments"], "reply")?;
+    keys_within(&o, &["moments"], &["delights"], "reply")?;
+    let (found, delights_rewritten) = delights(&o, c)?;
     let Some(items) = o["moments"].as_array() else {
         return Err(Rejected::Schema("moments is not an array".into()));
     };
@@ -174,7 +283,7 @@ pub fn friction(content: &str, c: &Condensed) -> Result<(Vec<Moment>, u64), Reje
             conf.clamp(0.0, 1.0),
         ));
     }
-    Ok((out, rewritten))
+    Ok((out, found, rewritten + delights_rewritten))
 }
 
 /// The facets of a reply (source `llm`), its summary (rewritten to a generic one
@@ -187,7 +296,7 @@ pub fn facets(
     let o = object(content)?;
     let mut keys = vec!["languages", "frameworks", "intent", "outcome", "summary"];
     keys.extend(discovered.iter().map(|d| d.name.as_str()));
-    only_keys(&o, &keys, "reply")?;
+    keys_within(&o, &keys, &["satisfaction"], "reply")?;
     let list = |k: &str| -> Result<Vec<String>, Rejected> {
         o[k].as_array()
             .ok_or_else(|| Rejected::Schema(format!("{k} is not an array")))?
@@ -230,6 +339,12 @@ pub fn facets(
     }
     out.push(Facet::new("intent", intent, "llm"));
     out.push(Facet::new("outcome", outcome, "llm"));
+    // Absent from servers without strict structured outputs: no score then.
+    match o.get("satisfaction").map(Value::as_i64) {
+        None => {}
+        Some(Some(v @ 1..=5)) => out.push(Facet::new("satisfaction", &v.to_string(), "llm")),
+        Some(_) => return Err(Rejected::Schema("satisfaction is not 1..5".into())),
+    }
     for d in discovered {
         let v = o
             .get(&d.name)
@@ -322,6 +437,48 @@ mod tests {
                 &c,
                 &[]
             ),
+            Err(Rejected::Schema(_))
+        ));
+    }
+
+    #[test]
+    fn delights_are_read_with_the_friction_and_checked_alike() {
+        let c = ctx();
+        let ok = r#"{"moments": [], "delights": [{"delight_type": "praise", "strength": "high", "first_seq": 1, "last_seq": 2, "citation": "the user praised the fix", "confidence": 0.9}]}"#;
+        let (ms, ds, n) = friction_and_delights(ok, &c).unwrap();
+        assert!(ms.is_empty() && n == 0);
+        assert_eq!(
+            (ds[0].delight_type, ds[0].strength, ds[0].last_seq),
+            (DelightType::Praise, Severity::High, 2)
+        );
+        // A reply without delights (a server without strict outputs) has none.
+        assert!(
+            friction_and_delights(r#"{"moments": []}"#, &c)
+                .unwrap()
+                .1
+                .is_empty()
+        );
+        for bad in [
+            r#"{"moments": [], "delights": [{"delight_type": "joy", "strength": "low", "first_seq": 1, "last_seq": 1, "citation": "x", "confidence": 1}]}"#,
+            r#"{"moments": [], "delights": [{"delight_type": "praise", "strength": "low", "first_seq": 1, "last_seq": 99, "citation": "x", "confidence": 1}]}"#,
+            r#"{"moments": [], "delights": {}}"#,
+        ] {
+            assert!(
+                matches!(friction_and_delights(bad, &c), Err(Rejected::Schema(_))),
+                "{bad}"
+            );
+        }
+        // Satisfaction: 1..5 or absent.
+        let base = r#""languages": [], "frameworks": [], "intent": "feature", "outcome": "completed", "summary": "a feature was added""#;
+        let (fs, _, _) = facets(&format!("{{{base}, \"satisfaction\": 4}}"), &c, &[]).unwrap();
+        assert!(
+            fs.iter()
+                .any(|f| f.facet == "satisfaction" && f.value == "4")
+        );
+        let (fs, _, _) = facets(&format!("{{{base}}}"), &c, &[]).unwrap();
+        assert!(!fs.iter().any(|f| f.facet == "satisfaction"));
+        assert!(matches!(
+            facets(&format!("{{{base}, \"satisfaction\": 9}}"), &c, &[]),
             Err(Rejected::Schema(_))
         ));
     }

@@ -3,17 +3,19 @@
 //! budget sized to the session.
 
 use serde_json::{Value, json};
+use signals_judge::delight::DELIGHT_TYPES;
 use signals_judge::{FacetDef, FrictionType};
 
 use crate::condense::{Condensed, count_tokens};
 use crate::model::Effort;
 
-/// The prompts' version, recorded on every output row (`judge_version`).
-pub const PROMPT_VERSION: &str = "v1";
-/// The friction pass's prompt (`crates/llm/prompts/friction.v1.md`).
-pub const FRICTION_PROMPT: &str = include_str!("../prompts/friction.v1.md");
-/// The facet pass's prompt (`crates/llm/prompts/facets.v1.md`).
-pub const FACETS_PROMPT: &str = include_str!("../prompts/facets.v1.md");
+/// The prompts' version, recorded on every output row (`judge_version`). v2: the
+/// friction reply carries the session's delights, the facet reply a satisfaction.
+pub const PROMPT_VERSION: &str = "v2";
+/// The friction pass's prompt (`crates/llm/prompts/friction.v2.md`).
+pub const FRICTION_PROMPT: &str = include_str!("../prompts/friction.v2.md");
+/// The facet pass's prompt (`crates/llm/prompts/facets.v2.md`).
+pub const FACETS_PROMPT: &str = include_str!("../prompts/facets.v2.md");
 /// Severities, as in `frictions.severity`.
 pub const SEVERITIES: [&str; 3] = ["low", "medium", "high"];
 /// Intents, as the built-in judge's `intent` facet.
@@ -35,6 +37,10 @@ pub enum LlmPass {
     Friction,
     /// Facets -> `session_facets`.
     Facets,
+    /// Delights -> `delights`. Not a request of its own: the friction reply
+    /// carries them (one request per session finds both), and this pass writes
+    /// them out.
+    Delight,
 }
 
 impl LlmPass {
@@ -43,35 +49,63 @@ impl LlmPass {
         match self {
             LlmPass::Friction => "friction",
             LlmPass::Facets => "facets",
+            LlmPass::Delight => "delight",
         }
     }
 
-    /// Parse `friction` or `facets`.
+    /// Parse `friction`, `facets` or `delight`.
     pub fn from_id(s: &str) -> Option<Self> {
         match s {
             "friction" => Some(LlmPass::Friction),
             "facets" => Some(LlmPass::Facets),
+            "delight" => Some(LlmPass::Delight),
             _ => None,
         }
     }
 
-    /// The pass's prompt.
+    /// The pass's prompt (delights come in the friction request's reply).
     pub fn prompt(self) -> &'static str {
         match self {
-            LlmPass::Friction => FRICTION_PROMPT,
+            LlmPass::Friction | LlmPass::Delight => FRICTION_PROMPT,
             LlmPass::Facets => FACETS_PROMPT,
+        }
+    }
+
+    /// The pass whose request carries this pass's answer.
+    pub fn request(self) -> LlmPass {
+        match self {
+            LlmPass::Delight => LlmPass::Friction,
+            p => p,
         }
     }
 }
 
-/// The strict JSON schema of the friction reply (from [`FrictionType::ALL`]).
+/// The strict JSON schema of the friction reply (from [`FrictionType::ALL`] and
+/// the delight types).
 pub fn friction_schema() -> Value {
     let types: Vec<&str> = FrictionType::ALL.iter().map(|t| t.id()).collect();
+    let delight_types: Vec<&str> = DELIGHT_TYPES.iter().map(|t| t.id()).collect();
     json!({
         "type": "object",
         "additionalProperties": false,
-        "required": ["moments"],
+        "required": ["moments", "delights"],
         "properties": {
+            "delights": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["delight_type", "strength", "first_seq", "last_seq", "citation", "confidence"],
+                    "properties": {
+                        "delight_type": {"type": "string", "enum": delight_types},
+                        "strength": {"type": "string", "enum": SEVERITIES},
+                        "first_seq": {"type": "integer"},
+                        "last_seq": {"type": "integer"},
+                        "citation": {"type": "string"},
+                        "confidence": {"type": "number"}
+                    }
+                }
+            },
             "moments": {
                 "type": "array",
                 "items": {
@@ -98,8 +132,9 @@ pub fn facets_schema(discovered: &[FacetDef]) -> Value {
     let mut schema = json!({
         "type": "object",
         "additionalProperties": false,
-        "required": ["languages", "frameworks", "intent", "outcome", "summary"],
+        "required": ["languages", "frameworks", "intent", "outcome", "satisfaction", "summary"],
         "properties": {
+            "satisfaction": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
             "languages": {"type": "array", "items": {"type": "string"}},
             "frameworks": {"type": "array", "items": {"type": "string"}},
             "intent": {"type": "string", "enum": INTENTS},
@@ -144,7 +179,8 @@ pub fn facets_prompt(discovered: &[FacetDef]) -> String {
 /// ([`crate::model::Profile::completion_budget`]).
 pub fn output_budget(pass: LlmPass, c: &Condensed) -> u32 {
     match pass {
-        LlmPass::Friction => (256 + 96 * c.user_turns.min(40)) as u32,
+        // Room for a moment per user turn (delights are fewer than turns).
+        LlmPass::Friction | LlmPass::Delight => (256 + 96 * c.user_turns.min(40)) as u32,
         LlmPass::Facets => 400,
     }
 }
@@ -162,7 +198,7 @@ pub fn body(
     discovered: &[FacetDef],
 ) -> Value {
     let (schema, prompt) = match pass {
-        LlmPass::Friction => (friction_schema(), pass.prompt().to_string()),
+        LlmPass::Friction | LlmPass::Delight => (friction_schema(), pass.prompt().to_string()),
         LlmPass::Facets => (facets_schema(discovered), facets_prompt(discovered)),
     };
     let data = json!({"session": c.text}).to_string();

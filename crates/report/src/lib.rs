@@ -117,6 +117,53 @@ fn table(head: &[&str], body: &[Vec<String>]) -> String {
     t
 }
 
+/// The seed's three findings: title, method in a sentence, the analysis file.
+const FINDINGS: [(&str, &str, &str); 3] = [
+    (
+        "Context churn is a leading indicator of frustration",
+        "Sessions with context churn vs without: the chance of tone escalation after the churn, the relative risk with a 95% interval (Katz), and the median minutes from churn to frustration (sql/analyses/churn_leads_to_frustration.sql).",
+        include_str!("../../../sql/analyses/churn_leads_to_frustration.sql"),
+    ),
+    (
+        "Rephrasing cascades compound",
+        "P(k+1 restatements | k) with Wilson 95% intervals (observed from k = 2, where the spec's cascade starts), then completion and satisfaction by cascade length (sql/analyses/cascades_compound.sql).",
+        include_str!("../../../sql/analyses/cascades_compound.sql"),
+    ),
+    (
+        "Recovery beats perfection",
+        "Satisfaction of sessions that hit an error and recovered, that had none, and that did not recover, with 95% intervals (sql/analyses/recovery_beats_perfection.sql).",
+        include_str!("../../../sql/analyses/recovery_beats_perfection.sql"),
+    ),
+];
+
+/// The statements of an analysis file (each ends with `;` at a line end; a
+/// statement is what is left after its comment lines).
+fn statements(sql: &str) -> Vec<&str> {
+    sql.split(";\n")
+        .map(str::trim)
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
+        .collect()
+}
+
+/// A query's column names and rows as strings.
+async fn columns_and_rows(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let df = ctx.sql(sql).await?;
+    let head: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let body = rows(ctx, sql, &[]).await?;
+    Ok((head, body))
+}
+
 /// Rates per type over the days: a line per type, a point per day.
 fn line_chart(days: &[String], series: &[(String, Vec<f64>)]) -> String {
     let (w, h, l, b, t) = (760.0, 280.0, 50.0, 40.0, 10.0);
@@ -289,13 +336,23 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
         .map(|r| (r[0].clone(), vec![num(&r[1]), num(&r[2]), num(&r[3])]))
         .collect();
     let day = [("to", to.clone())];
-    let patterns = rows(&ctx, "SELECT friction_type, slice_kind, slice_value, affected, sessions, rate, baseline_rate, p_value FROM friction_patterns WHERE date = $to AND crosses_threshold ORDER BY rate DESC", &day).await?;
+    let patterns = rows(&ctx, "SELECT friction_type, slice_kind, slice_value, affected, sessions, rate, baseline_rate, p_value, q_value FROM friction_patterns WHERE date = $to AND crosses_threshold ORDER BY rate DESC", &day).await?;
     let tickets = rows(&ctx, "SELECT ticket_id, friction_type, slice_kind || ' = ' || slice_value, rate, first_seen, last_seen, trend, coalesce(pull_request, external_ref, '') FROM tickets WHERE date = (SELECT max(date) FROM tickets WHERE date <= $to) AND status = 'open' ORDER BY ticket_id", &day).await?;
-    let ba = rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, p_value, verdict, window_complete FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", &day).await?;
+    let ba = rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, adj_change, ci_low, ci_high, q_value, verdict FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", &day).await?;
+    let delight = rows(&ctx, "SELECT d.delight_type, count(DISTINCT d.session_id), CAST(count(DISTINCT d.session_id) AS DOUBLE) / (SELECT count(*) FROM analysed_sessions WHERE date BETWEEN $from AND $to) FROM delights d WHERE d.date BETWEEN $from AND $to GROUP BY d.delight_type ORDER BY 2 DESC", &span).await?;
+    let satisfaction = rows(&ctx, "SELECT value, count(*) FROM session_facets WHERE facet = 'satisfaction' AND date BETWEEN $from AND $to GROUP BY value ORDER BY value", &span).await?;
+    let mut findings = Vec::new();
+    for (title, method, sql) in FINDINGS {
+        let mut tables = Vec::new();
+        for stmt in statements(sql) {
+            tables.push(columns_and_rows(&ctx, stmt).await?);
+        }
+        findings.push((title, method, tables));
+    }
 
     let mut html = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agent-signals report {to}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:900px;color:#222}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}td,th{{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;font-size:.9rem}}h2{{margin-top:2rem}}.empty{{color:#777}}</style></head>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:900px;color:#222}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem;display:block;overflow-x:auto;max-width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;font-size:.9rem}}h2{{margin-top:2rem}}.empty{{color:#777}}</style></head>
 <body><h1>agent-signals — {to}</h1><p>Friction in the coding agent's sessions, {from} to {to}. Generated by <code>signals report</code> from the lake; every number is a query over its tables (<code>sql/README.md</code>).</p>"#
     );
     html.push_str("<h2>Friction rate per type, last 30 days</h2><p>Share of analysed sessions with at least one moment of the type (view <code>friction_daily</code>).</p>");
@@ -320,11 +377,14 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
                     pct(&r[5]),
                     pct(&r[6]),
                     format!("{:.4}", num(&r[7])),
+                    format!("{:.4}", num(&r[8])),
                 ]
             })
             .collect();
         html.push_str(&table(
-            &["friction", "slice", "affected", "rate", "baseline", "p"],
+            &[
+                "friction", "slice", "affected", "rate", "baseline", "p", "q (BH)",
+            ],
             &body,
         ));
     }
@@ -389,16 +449,23 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
                     if r[5].is_empty() {
                         "–".into()
                     } else {
-                        format!("{:.4}", num(&r[5]))
+                        format!(
+                            "{:+.1} [{:+.1}, {:+.1}]",
+                            100.0 * num(&r[5]),
+                            100.0 * num(&r[6]),
+                            100.0 * num(&r[7])
+                        )
                     },
-                    format!(
-                        "{}{}",
-                        r[6],
-                        if r[7] == "true" { "" } else { " (window open)" }
-                    ),
+                    if r[8].is_empty() {
+                        "–".into()
+                    } else {
+                        format!("{:.4}", num(&r[8]))
+                    },
+                    r[9].clone(),
                 ]
             })
             .collect();
+        html.push_str("<p>The change is stratified by language x intent (Mantel-Haenszel, in points, with a 95% interval); q is the Benjamini-Hochberg q-value over the deployment's seven types; the verdict comes once the after window is complete (<code>pending</code> until then). docs/pipelines.md explains each.</p>");
         html.push_str(&table(
             &[
                 "deployment",
@@ -406,11 +473,45 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
                 "friction",
                 "before",
                 "after",
-                "p",
+                "change (points, 95% CI)",
+                "q",
                 "verdict",
             ],
             &body,
         ));
+    }
+    html.push_str("<h2>Delight</h2><p>Moments the sessions went well (table <code>delights</code>): share of analysed sessions with each kind, and the sessions' satisfaction (1-5: 2, +1 completed, -1 abandoned, +1 delight the user expressed, +1 more for praise or a confirmed success, -1 tone escalation).</p>");
+    if delight.is_empty() {
+        html.push_str(r#"<p class="empty">No delight in these 30 days.</p>"#);
+    } else {
+        let body: Vec<Vec<String>> = delight
+            .iter()
+            .map(|r| vec![r[0].clone(), r[1].clone(), pct(&r[2])])
+            .collect();
+        html.push_str(&table(&["delight", "sessions", "share"], &body));
+        let bars: Vec<(String, Vec<f64>)> = satisfaction
+            .iter()
+            .map(|r| (format!("satisfaction {}", r[0]), vec![num(&r[1])]))
+            .collect();
+        html.push_str(&stacked_bars("satisfaction", &["sessions"], &bars));
+    }
+    html.push_str("<h2>Three findings, on your sessions</h2><p>The seed's findings, computed over every analysed date by the files in <code>sql/analyses/</code> (run them with <code>signals sql -f</code>). Each states its method; read them as associations, not causes.</p>");
+    for (title, method, tables) in &findings {
+        let _ = write!(html, "<h3>{}</h3><p>{}</p>", esc(title), esc(method));
+        for (head, body) in tables {
+            if body.len() == 1 && head.len() > 5 {
+                // One wide row reads better as a column of measures.
+                let rows: Vec<Vec<String>> = head
+                    .iter()
+                    .zip(&body[0])
+                    .map(|(h, v)| vec![h.clone(), v.clone()])
+                    .collect();
+                html.push_str(&table(&["measure", "value"], &rows));
+            } else {
+                let head: Vec<&str> = head.iter().map(String::as_str).collect();
+                html.push_str(&table(&head, body));
+            }
+        }
     }
     // Marks the page as rendered with the points each chart drew (read by tests).
     html.push_str(r#"<script>for (const s of document.querySelectorAll('svg[data-chart]')) { s.dataset.points = s.querySelectorAll('.point').length; } document.body.dataset.ready = '1';</script></body></html>"#);

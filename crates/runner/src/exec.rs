@@ -469,7 +469,8 @@ async fn execute(
                 let rp = RemeasureParams {
                     days: int("remeasure_days", d.days).max(1),
                     min_sessions: int("remeasure_min_sessions", d.min_sessions),
-                    max_p: float_param(params, "remeasure_max_p", d.max_p),
+                    max_q: float_param(params, "remeasure_max_q", d.max_q),
+                    target_change: float_param(params, "remeasure_target_change", d.target_change),
                     horizon_days: int("remeasure_horizon_days", d.horizon_days).max(1),
                 };
                 let sink = ticket_sink(params)?;
@@ -505,7 +506,9 @@ async fn execute(
                 // Accepted discovered facets are extracted from then on.
                 let discovered = match pass {
                     signals_judge::run::Pass::Facets => signals_discover::accepted(lake).await?,
-                    signals_judge::run::Pass::Friction => Vec::new(),
+                    signals_judge::run::Pass::Friction | signals_judge::run::Pass::Delight => {
+                        Vec::new()
+                    }
                 };
                 if uses_llm(&name) {
                     let screen = judge_by_name("builtin", fp, discovered.clone())?;
@@ -519,6 +522,7 @@ async fn execute(
                     let llm_pass = match pass {
                         signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
                         signals_judge::run::Pass::Facets => signals_llm::LlmPass::Facets,
+                        signals_judge::run::Pass::Delight => signals_llm::LlmPass::Delight,
                     };
                     return match signals_llm::run_pass(
                         lake,

@@ -172,6 +172,10 @@ impl StageKind {
             StageKind::Judge {
                 pass: Pass::Facets, ..
             } => Some("session_facets"),
+            StageKind::Judge {
+                pass: Pass::Delight,
+                ..
+            } => Some("delights"),
             StageKind::Tickets { .. } => Some("tickets"),
             StageKind::Resolve { .. } => Some("ticket_resolutions"),
             StageKind::Discover { .. } => Some("facet_proposals"),
@@ -361,9 +365,10 @@ impl Pipeline {
                     let pass = match s.pass.as_deref() {
                         Some("friction") => Pass::Friction,
                         Some("facets") => Pass::Facets,
+                        Some("delight") => Pass::Delight,
                         other => {
                             problems.push(at(format!(
-                                "`pass` must be \"friction\" or \"facets\", not {other:?}"
+                                "`pass` must be \"friction\", \"facets\" or \"delight\", not {other:?}"
                             )));
                             Pass::Friction
                         }

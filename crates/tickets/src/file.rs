@@ -100,6 +100,7 @@ struct Crossed {
     rate: f64,
     baseline_rate: Option<f64>,
     p_value: Option<f64>,
+    q_value: Option<f64>,
     high: i64,
     medium: i64,
     low: i64,
@@ -129,6 +130,7 @@ async fn crossed(ctx: &SessionContext, date: &str) -> Result<Vec<Crossed>> {
             floats(&b, "baseline_rate")?,
             floats(&b, "p_value")?,
         );
+        let q = floats(&b, "q_value")?;
         for r in 0..b.num_rows() {
             out.push(Crossed {
                 friction_type: ty[r].clone().unwrap_or_default(),
@@ -139,6 +141,7 @@ async fn crossed(ctx: &SessionContext, date: &str) -> Result<Vec<Crossed>> {
                 rate: rate[r].unwrap_or(0.0),
                 baseline_rate: base[r],
                 p_value: p[r],
+                q_value: q[r],
                 high: hi[r].unwrap_or(0),
                 medium: me[r].unwrap_or(0),
                 low: lo[r].unwrap_or(0),
@@ -214,6 +217,7 @@ pub async fn file_tickets(
             rate: c.rate,
             baseline_rate: None,
             p_value: None,
+            q_value: None,
             trend: "new".into(),
             high: 0,
             medium: 0,
@@ -241,6 +245,7 @@ pub async fn file_tickets(
         t.rate = c.rate;
         t.baseline_rate = c.baseline_rate;
         t.p_value = c.p_value;
+        t.q_value = c.q_value;
         (t.high, t.medium, t.low) = (c.high, c.medium, c.low);
         t.citations = cites;
         t.title = render::title(t);

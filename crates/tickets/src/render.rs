@@ -75,9 +75,15 @@ pub fn body(t: &Ticket) -> String {
         t.high, t.medium, t.low
     ));
     b.push_str(&format!(
-        "| p-value (one-sided two-proportion z-test) | {} | |\n\n",
+        "| p-value (one-sided test against the baseline, on the arcsine scale) | {} | |\n",
         t.p_value
             .map(|p| format!("{p:.4}"))
+            .unwrap_or_else(|| "—".into())
+    ));
+    b.push_str(&format!(
+        "| q-value (Benjamini-Hochberg over the day's tests; the pattern crosses on it) | {} | |\n\n",
+        t.q_value
+            .map(|q| format!("{q:.4}"))
             .unwrap_or_else(|| "—".into())
     ));
     if !t.citations.is_empty() {
@@ -90,13 +96,23 @@ pub fn body(t: &Ticket) -> String {
     // A SQL block, not a shell line: slice values come from logs and must not
     // end up inside a shell string someone pastes.
     b.push_str(&format!(
-        "### Reproduce\n\nIn `signals sql` (or a notebook over the lake):\n\n```sql\nSELECT date, sessions, affected, rate, baseline_rate, p_value, crosses_threshold\n\
+        "### Reproduce\n\nIn `signals sql` (or a notebook over the lake):\n\n```sql\nSELECT date, sessions, affected, rate, baseline_rate, p_value, q_value, crosses_threshold\n\
          FROM friction_patterns\nWHERE friction_type = {} AND slice_kind = {} AND slice_value = {}\nORDER BY date;\n```\n\n\
-         The numbers come from `sql/stages/patterns.sql`, the citations from `sql/tickets/citations.sql`.\n\n\
+         {}The numbers come from `sql/stages/patterns.sql`, the citations from `sql/tickets/citations.sql`.\n\n\
          <!-- agent-signals fingerprint: {} -->\n",
         sql_literal(&t.friction_type),
         sql_literal(&t.slice_kind),
         sql_literal(&t.slice_value),
+        if t.slice_kind == "all" {
+            // Slices that cross on a day `all` crosses get no ticket of their own.
+            format!(
+                "The slices that crossed with it (this ticket stands for them):\n\n```sql\nSELECT date, slice_kind, slice_value, affected, sessions, rate, q_value\n\
+                 FROM friction_patterns\nWHERE friction_type = {} AND slice_kind <> 'all' AND crosses_threshold\nORDER BY date, q_value;\n```\n\n",
+                sql_literal(&t.friction_type)
+            )
+        } else {
+            String::new()
+        },
         t.fingerprint
     ));
     b
@@ -117,7 +133,7 @@ pub fn comment(t: &Ticket, date: &str) -> String {
             t.baseline_rate.map(pct).unwrap_or_else(|| "—".into())
         ),
         _ => format!(
-            "{date}: seen again ({} day(s) now, trend {}): {} of {} sessions ({}), baseline {}, p = {}.",
+            "{date}: seen again ({} day(s) now, trend {}): {} of {} sessions ({}), baseline {}, p = {}, q = {}.",
             t.days_seen,
             t.trend,
             t.affected,
@@ -126,6 +142,9 @@ pub fn comment(t: &Ticket, date: &str) -> String {
             t.baseline_rate.map(pct).unwrap_or_else(|| "—".into()),
             t.p_value
                 .map(|p| format!("{p:.4}"))
+                .unwrap_or_else(|| "—".into()),
+            t.q_value
+                .map(|q| format!("{q:.4}"))
                 .unwrap_or_else(|| "—".into())
         ),
     }

@@ -46,6 +46,8 @@ pub struct Ticket {
     pub baseline_rate: Option<f64>,
     /// p-value on `last_seen`.
     pub p_value: Option<f64>,
+    /// Benjamini-Hochberg q-value on `last_seen` (None in tickets from before it).
+    pub q_value: Option<f64>,
     /// `new`, `rising`, `steady` or `falling`.
     pub trend: String,
     /// High-severity moments.
@@ -108,6 +110,14 @@ pub(crate) fn floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>
         .collect())
 }
 
+/// A float column that older partitions may lack: all None then.
+pub(crate) fn optional_floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>> {
+    if batch.column_by_name(name).is_none() {
+        return Ok(vec![None; batch.num_rows()]);
+    }
+    floats(batch, name)
+}
+
 fn column(batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef> {
     let col = batch.column_by_name(name).ok_or_else(|| {
         datafusion::error::DataFusionError::Plan(format!("result has no column {name}"))
@@ -152,6 +162,7 @@ impl Ticket {
                 floats(b, "baseline_rate")?,
                 floats(b, "p_value")?,
             );
+            let q = optional_floats(b, "q_value")?;
             for r in 0..b.num_rows() {
                 let text = |v: &Vec<Option<String>>| v[r].clone().unwrap_or_default();
                 out.push(Ticket {
@@ -171,6 +182,7 @@ impl Ticket {
                     rate: rate[r].unwrap_or(0.0),
                     baseline_rate: base[r],
                     p_value: p[r],
+                    q_value: q[r],
                     trend: text(&trend),
                     high: high[r].unwrap_or(0),
                     medium: medium[r].unwrap_or(0),
@@ -238,6 +250,7 @@ impl Ticket {
                     .map(|t| t.pull_request.clone())
                     .collect::<Vec<_>>(),
             )),
+            o(&|t| t.q_value),
         ];
         Ok(RecordBatch::try_new(def.file_schema(), columns)
             .map_err(datafusion::error::DataFusionError::from)?)

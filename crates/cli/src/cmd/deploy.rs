@@ -52,9 +52,10 @@ pub struct CompareArgs {
     /// Sessions a side needs for a verdict.
     #[arg(long, default_value_t = RemeasureParams::default().min_sessions)]
     min_sessions: i64,
-    /// Two-sided p-value a change must be below.
-    #[arg(long, default_value_t = RemeasureParams::default().max_p)]
-    max_p: f64,
+    /// False-discovery rate over the deployment's seven types: a change is
+    /// real when its Benjamini-Hochberg q-value is below it.
+    #[arg(long, default_value_t = RemeasureParams::default().max_q)]
+    max_q: f64,
 }
 
 fn parse_at(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -158,11 +159,12 @@ pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> 
     let params = RemeasureParams {
         days: args.window_days.max(1),
         min_sessions: args.min_sessions,
-        max_p: args.max_p,
+        max_q: args.max_q,
         horizon_days: 3650,
+        ..RemeasureParams::default()
     };
     let batches = signals_deploy::measure(&lake, REMEASURE_SQL, date, &params).await?;
-    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut rows: Vec<[String; 9]> = Vec::new();
     let mut header = None;
     for b in &batches {
         let v = col(b, "version")?;
@@ -176,7 +178,13 @@ pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> 
             get("after_affected")?,
             get("after_rate")?,
         );
-        let (rel, p, verdict) = (get("rel_change")?, get("p_value")?, get("verdict")?);
+        let (rel, verdict) = (get("rel_change")?, get("verdict")?);
+        let (adj, lo, hi, q) = (
+            get("adj_change")?,
+            get("ci_low")?,
+            get("ci_high")?,
+            get("q_value")?,
+        );
         let (on, src, bf, bt, af, at, complete, scope, ticket) = (
             get("deployed_on")?,
             get("source")?,
@@ -216,7 +224,17 @@ pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> 
                 rel[r]
                     .parse::<f64>()
                     .map_or("-".into(), |x| format!("{:+.0}%", 100.0 * x)),
-                p[r].parse::<f64>()
+                match (
+                    adj[r].parse::<f64>(),
+                    lo[r].parse::<f64>(),
+                    hi[r].parse::<f64>(),
+                ) {
+                    (Ok(d), Ok(l), Ok(h)) => {
+                        format!("{:+.1} [{:+.1}, {:+.1}]", 100.0 * d, 100.0 * l, 100.0 * h)
+                    }
+                    _ => "-".into(),
+                },
+                q[r].parse::<f64>()
                     .map_or("-".into(), |x| format!("{x:.4}")),
                 verdict[r].clone(),
             ]);
@@ -241,7 +259,15 @@ pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> 
     };
     println!("{header}\n");
     let head = [
-        "friction", "before", "rate", "after", "rate", "change", "p", "verdict",
+        "friction",
+        "before",
+        "rate",
+        "after",
+        "rate",
+        "change",
+        "stratified (points, 95% CI)",
+        "q",
+        "verdict",
     ];
     super::print_table(head, &rows);
     Ok(ExitCode::SUCCESS)

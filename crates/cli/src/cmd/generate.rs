@@ -28,9 +28,11 @@ pub struct Args {
     #[arg(long)]
     labels: Option<PathBuf>,
     /// Planted change after a version bump, as TYPE@VERSION*FACTOR
-    /// (default: rephrasing_cascade@1.6.0*0.4); `none` plants nothing.
+    /// (default: rephrasing_cascade@1.6.0*0.4); `none` plants nothing. Repeat it
+    /// for several; changes of one type compound (`rephrasing_cascade@1.5.0*3
+    /// --change rephrasing_cascade@1.6.0*0.2`: a regression, then its fix).
     #[arg(long)]
-    change: Option<String>,
+    change: Vec<String>,
     /// A planted theme no core facet describes, as NAME[:SHARE] (default share
     /// 0.15): `ci_pipeline` (sessions configuring CI pipelines). Facet discovery
     /// should propose it.
@@ -56,12 +58,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     cfg.long_share = args.long_share;
     cfg.real_size = args.real_size;
     cfg.start = signals_lake::parse_date(&args.start)?;
-    if let Some(c) = args.change {
-        cfg.change = if c == "none" {
-            None
-        } else {
-            Some(parse_change(&c)?)
-        };
+    if !args.change.is_empty() {
+        cfg.changes = args
+            .change
+            .iter()
+            .filter(|c| c.as_str() != "none")
+            .map(|c| parse_change(c))
+            .collect::<anyhow::Result<_>>()?;
     }
     if let Some(t) = args.theme {
         let (name, share) = t.split_once(':').unwrap_or((t.as_str(), "0.15"));

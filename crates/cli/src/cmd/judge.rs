@@ -154,7 +154,8 @@ fn llm_config(
     Ok(cfg)
 }
 
-/// Both passes of the LLM judge (or the cascade) over each date; batches still
+/// The passes of the LLM judge (or the cascade) over each date (delights come
+/// from the friction requests); batches still
 /// running leave the command "waiting" (exit 75) for a later call to collect.
 async fn run_llm(
     lake: &signals_lake::Lake,
@@ -166,7 +167,7 @@ async fn run_llm(
     let selection = Selection::MinSteps(args.min_steps);
     let (mut moments, mut waiting, mut failed) = (0, Vec::new(), Vec::new());
     for date in dates {
-        for pass in [LlmPass::Friction, LlmPass::Facets] {
+        for pass in [LlmPass::Friction, LlmPass::Facets, LlmPass::Delight] {
             match signals_llm::run_pass(lake, *date, pass, &selection, cfg).await {
                 Ok(Progress::Done { rows }) => {
                     if pass == LlmPass::Friction {

@@ -214,14 +214,14 @@ async fn the_batch_lifecycle_resumes_across_runs_retries_and_accounts_for_every_
     assert_eq!(
         count(
             &lake,
-            "SELECT count(*) FROM frictions WHERE date = '2026-11-02' AND (judge <> 'openai:gpt-test' OR judge_version <> 'friction.v1')"
+            "SELECT count(*) FROM frictions WHERE date = '2026-11-02' AND (judge <> 'openai:gpt-test' OR judge_version <> 'friction.v2')"
         ),
         0
     );
     assert_eq!(
         count(
             &lake,
-            "SELECT count(*) FROM session_facets WHERE date = '2026-11-02' AND facet = 'summary' AND judge_version = 'facets.v1'"
+            "SELECT count(*) FROM session_facets WHERE date = '2026-11-02' AND facet = 'summary' AND judge_version = 'facets.v2'"
         ),
         analysed - truncated.len() as i64
     );

@@ -538,11 +538,13 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
         let echo = format!("{user} call +44 20 7946 0958 or mail jane.doe@example.com");
         if pass_of(body) == "facets" {
             Reply::Content(
-                json!({"languages": ["python"], "frameworks": [], "intent": "bug_fix", "outcome": "completed", "summary": echo}).to_string(),
+                json!({"languages": ["python"], "frameworks": [], "intent": "bug_fix", "outcome": "completed", "satisfaction": 2, "summary": echo}).to_string(),
             )
         } else {
             Reply::Content(
-                json!({"moments": [{"friction_type": "tone_escalation", "severity": "high", "first_seq": 1, "last_seq": 1, "citation": echo, "confidence": 0.9}]}).to_string(),
+                json!({"moments": [{"friction_type": "tone_escalation", "severity": "high", "first_seq": 1, "last_seq": 1, "citation": echo, "confidence": 0.9}],
+                       "delights": [{"delight_type": "gratitude", "strength": "low", "first_seq": 70, "last_seq": 70, "citation": echo, "confidence": 0.6},
+                                    {"delight_type": "recovery", "strength": "medium", "first_seq": 3, "last_seq": 65, "citation": "the agent got the tests passing after failures", "confidence": 0.7}]}).to_string(),
             )
         }
     })
@@ -587,13 +589,41 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
             "min_steps=30",
             "min_affected=1",
             "min_rate=0.01",
-            "max_p=1",
+            "max_q=1",
         ],
     ));
     assert!(out.contains("daily 2026-11-05: succeeded"), "{out}");
     assert_eq!(
         count(&lake, "SELECT count(DISTINCT session_id) FROM frictions"),
         12
+    );
+    // The friction reply's delights (the `delight` stage writes them, with no
+    // request of its own) and the facet reply's satisfaction.
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM delights WHERE judge LIKE 'openai:%' AND judge_version = 'friction.v2'"
+        ),
+        24
+    );
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM delights WHERE citation = 'the agent got the tests passing after failures'"
+        ),
+        12
+    );
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM session_facets WHERE facet = 'satisfaction' AND value = '2' AND source = 'llm'"
+        ),
+        12
+    );
+    assert_eq!(
+        server.chats().len(),
+        24,
+        "one friction and one facet request per session: delights take none"
     );
     // Nothing personal went out ...
     for b in server.chats() {
@@ -606,6 +636,7 @@ async fn personal_data_a_model_echoes_never_reaches_a_table_or_a_ticket() {
     let mut stored = String::new();
     for q in [
         "SELECT citation FROM frictions",
+        "SELECT citation FROM delights",
         "SELECT value FROM session_facets",
         "SELECT detail FROM judge_failures",
     ] {

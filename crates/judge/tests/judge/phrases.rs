@@ -101,7 +101,10 @@ fn trigrams(s: &str, out: &mut BTreeSet<String>) {
 
 fn lexicon_trigrams() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for src in signals_judge::lexicon::pattern_sources() {
+    for src in signals_judge::lexicon::pattern_sources()
+        .into_iter()
+        .chain(signals_judge::delight::pattern_sources())
+    {
         // Read the pattern case-sensitively so letters stay literals.
         let src = src.replace("(?i)", "");
         let hir = regex_syntax::parse(&src)

@@ -69,9 +69,21 @@ fn with_agent(script: &Path, repo: &Path) -> signals_runner::Pipeline {
     p
 }
 
+/// Loose thresholds: 300 generated sessions with no planted regression file no
+/// ticket at the defaults (as they should not); the hand-off needs some.
+fn loose() -> RunOptions {
+    RunOptions {
+        params: vec![("max_q".into(), "0.5".into())],
+        ..opts()
+    }
+}
+
 fn resolve_on() -> RunOptions {
     RunOptions {
-        params: vec![("resolve".into(), "true".into())],
+        params: vec![
+            ("resolve".into(), "true".into()),
+            ("max_q".into(), "0.5".into()),
+        ],
         ..opts()
     }
 }
@@ -98,7 +110,7 @@ async fn a_new_ticket_goes_to_the_coding_agent_once_and_its_pull_request_is_reco
     let dates: Vec<NaiveDate> = (1..=8).map(day).collect();
 
     // Off by default: nothing is handed off.
-    let off = backfill(&lake, &p, dates.clone(), &opts(), &quiet(), 1)
+    let off = backfill(&lake, &p, dates.clone(), &loose(), &quiet(), 1)
         .await
         .unwrap();
     assert!(off.iter().all(|(_, r)| r.is_ok()));
@@ -286,15 +298,23 @@ async fn a_dirty_checkout_stops_the_stage_and_a_failing_agent_is_recorded() {
 #[tokio::test]
 async fn a_planted_drop_after_a_version_bump_is_measured_and_the_linked_ticket_gets_the_verdict() {
     let dir = tempfile::tempdir().unwrap();
-    // Rephrasing cascades fall to a quarter from agent 1.6.0 on (first day: 11-15).
+    // Rephrasing cascades triple with agent 1.5.0 (first day: 11-08), which files
+    // a ticket, and fall to a fifth of that with 1.6.0 (11-15), the fix.
     let mut cfg = GenConfig::new(dir.path().join("gen"));
     cfg.sessions = 2100;
     cfg.days = 21;
-    cfg.change = Some(PlantedChange {
-        friction: "rephrasing_cascade".into(),
-        version: "1.6.0".into(),
-        factor: 0.25,
-    });
+    cfg.changes = vec![
+        PlantedChange {
+            friction: "rephrasing_cascade".into(),
+            version: "1.5.0".into(),
+            factor: 3.0,
+        },
+        PlantedChange {
+            friction: "rephrasing_cascade".into(),
+            version: "1.6.0".into(),
+            factor: 0.2,
+        },
+    ];
     generate(&cfg).unwrap();
     let lake = Lake::open("memory://").unwrap();
     ingest_again(&lake, dir.path()).await;
@@ -311,9 +331,8 @@ async fn a_planted_drop_after_a_version_bump_is_measured_and_the_linked_ticket_g
         .unwrap();
     let ticket = tickets
         .iter()
-        .find(|t| t.friction_type == "rephrasing_cascade")
-        .or_else(|| tickets.first())
-        .expect("a ticket by 11-14")
+        .find(|t| t.friction_type == "rephrasing_cascade" && t.slice_kind == "all")
+        .expect("the planted regression's ticket by 11-14")
         .clone();
     signals_deploy::record(
         &lake,
@@ -402,6 +421,11 @@ async fn a_planted_drop_after_a_version_bump_is_measured_and_the_linked_ticket_g
         .collect();
     assert_eq!(notes.len(), 1, "{:?}", ledger.notes);
     assert!(notes[0].text.contains(&ticket.friction_type));
+    assert!(
+        notes[0].text.contains("95% CI") && notes[0].text.contains("**improved**"),
+        "{}",
+        notes[0].text
+    );
     let md = lake.path(&format!("tickets/{}.md", ticket.ticket_id));
     let text = String::from_utf8(
         lake.store()
