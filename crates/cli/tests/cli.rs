@@ -217,6 +217,31 @@ fn errors_are_clear_and_exit_non_zero() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported scheme"));
 }
 
+/// `signals ... | head`: a reader that closes early ends the command quietly
+/// (status 141, as after SIGPIPE), not with a panic on stderr.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signals"))
+        .args([
+            "--lake",
+            dir.path().join("lake").to_str().unwrap(),
+            "sql",
+            "--format",
+            "csv",
+            "SELECT value FROM generate_series(1, 300000)",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn tables_lists_partitions() {
     let dir = tempfile::tempdir().unwrap();

@@ -308,7 +308,10 @@ mod tests {
         assert_eq!(types(&["thx!"]), ["gratitude"]);
         assert_eq!(types(&["nailed it"]), ["praise"]);
         assert_eq!(types(&["ok it works now"]), ["success_confirmed"]);
-        assert_eq!(types(&["worked, thanks"]), ["success_confirmed", "gratitude"]);
+        assert_eq!(
+            types(&["worked, thanks"]),
+            ["success_confirmed", "gratitude"]
+        );
         assert_eq!(types(&["much better"]), ["success_confirmed"]);
         // "works" further on is a description, not a confirmation.
         assert!(types(&["the parser works on bytes; make it read chars"]).is_empty());

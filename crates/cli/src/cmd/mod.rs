@@ -44,3 +44,15 @@ pub fn print_table<const N: usize>(head: [&str; N], rows: &[[String; N]]) {
         line(r.iter().map(String::as_str).collect());
     }
 }
+
+/// Whether an error is a write to a stdout whose reader went away. Arrow's CSV
+/// and JSON writers keep only the I/O error's text, hence the second test.
+pub fn closed_stdout(e: &anyhow::Error) -> bool {
+    let epipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.to_string().contains("Broken pipe (os error 32)")
+            || c.to_string().ends_with(&epipe)
+    })
+}

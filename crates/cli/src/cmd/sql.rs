@@ -108,6 +108,8 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        // `| head` closed the pipe: quiet, as a shell's SIGPIPE would be.
+        Err(e) if super::closed_stdout(&e) => Ok(ExitCode::from(141)),
         Err(e) => {
             eprintln!("{e}");
             Ok(ExitCode::FAILURE)
