@@ -54,6 +54,8 @@ enum Command {
     Compare(cmd::deploy::CompareArgs),
     /// The LLM judge's Batch API batches: list, cancel.
     Batches(cmd::batches::Args),
+    /// The leases that keep two writers of the lake apart: list, break.
+    Lease(cmd::lease::Args),
     /// Write the daily report: one self-contained HTML page with SVG charts.
     Report(cmd::report::Args),
     /// Facets proposed by facet discovery: list, accept, reject.
@@ -94,6 +96,7 @@ fn main() -> std::process::ExitCode {
             Command::Deploy(a) => cmd::deploy::run(&cli.lake, a).await,
             Command::Compare(a) => cmd::deploy::compare(&cli.lake, a).await,
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
+            Command::Lease(a) => cmd::lease::run(&cli.lake, a).await,
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
             Command::Bench(a) => cmd::bench::run_cmd(&cli.lake, a).await,

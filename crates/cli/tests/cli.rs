@@ -844,6 +844,91 @@ fn traffic_with_no_change_files_few_tickets_and_no_verdict() {
     );
 }
 
+/// An ingest and a backfill killed with `kill -9` while they hold their lease:
+/// run again at once, they take the dead holder's lease (a process of this
+/// host that is gone) instead of waiting for it to lapse, and end with the
+/// rows of a clean run. `signals lease list` shows what is held.
+#[test]
+fn killed_writers_are_taken_over_at_once_and_leave_clean_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake_dir = dir.path().join("lake");
+    let lake = lake_dir.display().to_string();
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_signals"))
+            .args(args)
+            .env("SIGNALS_LAKE", &lake)
+            .env("HOSTNAME", "test-host")
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Kill the child once it holds a lease (the lease object is there).
+    let kill_holding = |mut child: std::process::Child, prefix: &str| {
+        let leases = lake_dir.join("_leases");
+        for _ in 0..2000 {
+            let held = std::fs::read_dir(&leases).ok().is_some_and(|d| {
+                d.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            });
+            if held {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    };
+    let again = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_signals"))
+            .args(args)
+            .env("SIGNALS_LAKE", &lake)
+            .env("HOSTNAME", "test-host")
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        (ok(&o), err)
+    };
+
+    kill_holding(spawn(&["ingest", "data/sessions"]), "ingest");
+    let (listed, _) = again(&["lease", "list"]);
+    assert!(
+        listed.contains("ingest") && listed.contains("holder gone"),
+        "{listed}"
+    );
+    let (out, err) = again(&["ingest", "data/sessions"]);
+    assert!(out.contains("2100 sessions in them"), "{out}");
+    assert!(err.contains("took over the ingest lease"), "{err}");
+
+    kill_holding(spawn(&["backfill", "daily", "--all"]), "run-daily");
+    let (out, err) = again(&["backfill", "daily", "--all"]);
+    assert!(out.contains("21 dates, 0 failed"), "{out}\n{err}");
+    assert!(err.contains("took over the run's lease"), "{err}");
+    assert!(again(&["lease", "list"]).0.contains("no leases"));
+
+    // The same rows as a clean run of both.
+    let clean = dir.path().join("clean").display().to_string();
+    ok(&signals_in(repo(), &clean, &["ingest", "data/sessions"]));
+    ok(&signals_in(
+        repo(),
+        &clean,
+        &["backfill", "daily", "--all", "--log-format", "quiet"],
+    ));
+    let q = "SELECT (SELECT count(*) FROM events) AS e, (SELECT count(*) FROM sessions) AS s, \
+             (SELECT count(*) FROM frictions) AS f, (SELECT count(*) FROM session_facets) AS sf, \
+             (SELECT count(*) FROM delights) AS d, (SELECT count(*) FROM friction_patterns WHERE crosses_threshold) AS p, \
+             (SELECT count(*) FROM tickets) AS t, (SELECT count(*) FROM friction_before_after WHERE verdict <> 'no_change') AS v";
+    assert_eq!(
+        ok(&signals(&lake, &["sql", "--format", "csv", q])),
+        ok(&signals(&clean, &["sql", "--format", "csv", q]))
+    );
+    // A lease of another machine is broken by hand.
+    let o = signals(&lake, &["lease", "break", "nothing-here"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
 /// A lake judged before the `session_frictions` stage existed: the stages that
 /// count from it name the dates it lacks and the command, and the backfill runs
 /// only that stage on the dates already done.

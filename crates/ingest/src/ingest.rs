@@ -51,6 +51,9 @@ pub struct IngestOptions {
     pub now: DateTime<Utc>,
     /// How long the ingest lease is held before it lapses.
     pub lease_ttl: Duration,
+    /// When another ingest holds the lease: wait for it (polling) instead of
+    /// failing at once.
+    pub wait: bool,
 }
 
 impl Default for IngestOptions {
@@ -60,6 +63,7 @@ impl Default for IngestOptions {
             progress: false,
             now: Utc::now(),
             lease_ttl: Duration::from_secs(2 * 3600),
+            wait: false,
         }
     }
 }
@@ -85,6 +89,9 @@ pub struct IngestReport {
     pub sessions_in_partitions: u64,
     /// The first quarantined lines (at most 10), to show the user.
     pub quarantine_sample: Vec<crate::model::QuarantineRow>,
+    /// The holder whose lease this ingest took over: a process of this host
+    /// that was gone (killed) before its lease lapsed.
+    pub took_over_from: Option<String>,
 }
 
 /// Ingest `inputs` into `lake`.
@@ -99,12 +106,27 @@ pub async fn ingest(lake: &Lake, inputs: Vec<Input>, opts: &IngestOptions) -> Re
             }
         })?)),
     };
-    let lease = lake
-        .acquire_lease("ingest", &holder_id(), opts.lease_ttl)
-        .await?;
+    let holder = holder_id();
+    let mut waiting_for = None;
+    let lease = loop {
+        match lake.acquire_lease("ingest", &holder, opts.lease_ttl).await {
+            Err(signals_lake::Error::LeaseHeld { holder: other, .. }) if opts.wait => {
+                if waiting_for.as_ref() != Some(&other) {
+                    eprintln!("waiting for the ingest lease held by {other}");
+                    waiting_for = Some(other);
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            other => break other?,
+        }
+    };
+    let took_over_from = lease.taken_over().map(|r| r.holder.clone());
     let result = ingest_locked(lake, inputs, forced, opts).await;
     lease.release().await?;
-    result
+    result.map(|mut r| {
+        r.took_over_from = took_over_from;
+        r
+    })
 }
 
 async fn ingest_locked(

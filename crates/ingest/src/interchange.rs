@@ -43,11 +43,9 @@ impl Format for Interchange {
     }
 
     fn detect(&self, _file_name: &str, head: &[u8]) -> bool {
-        // A first non-empty line that is an object with `session_id` and `kind`.
-        let text = String::from_utf8_lossy(head);
-        text.lines()
-            .find(|l| !l.trim().is_empty())
-            .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        // A first non-empty line that is an object with `session_id` and `kind`
+        // (read for its top-level fields when it is too long or deep to parse).
+        crate::adapters::first_json(head)
             .is_some_and(|v| v.get("session_id").is_some() && v.get("kind").is_some())
     }
 

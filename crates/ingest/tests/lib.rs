@@ -163,6 +163,38 @@ async fn bad_lines_are_quarantined_next_to_good_ones() {
     assert_eq!(scalar(&lake, "SELECT count(*) FROM quarantine").await, 8);
 }
 
+/// Format detection reads a first line it cannot parse whole for its top-level
+/// fields: a first line longer than the peek buffer (a huge tool output) is
+/// read, and one nested deeper than the parser goes is quarantined alone.
+#[tokio::test]
+async fn a_huge_or_too_deep_first_line_does_not_lose_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let next = "{\"session_id\":\"h\",\"seq\":1,\"ts\":\"2026-11-20T09:00:05Z\",\"kind\":\"user_message\",\"text\":\"ok\"}\n";
+    let huge = format!(
+        "{{\"session_id\":\"h\",\"seq\":0,\"ts\":\"2026-11-20T09:00:00Z\",\"kind\":\"tool_result\",\"call_id\":\"c\",\"status\":\"ok\",\"output\":\"{}\"}}\n{next}",
+        "x".repeat(3 << 20)
+    );
+    let deep = format!(
+        "{{\"session_id\":\"h\",\"seq\":0,\"kind\":\"user_message\",\"attrs\":{}{}}}\n{next}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    for (name, body, events, quarantined) in
+        [("huge.jsonl", huge, 2, 0), ("deep.jsonl", deep, 1, 1)]
+    {
+        let f = write(dir.path(), name, &body);
+        let lake = Lake::open("memory:///").unwrap();
+        let r = ingest(&lake, files(&[&f]), &IngestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.counts.events, r.counts.quarantined),
+            (events, quarantined),
+            "{name}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn gzip_and_zstd_inputs_are_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -398,4 +430,20 @@ async fn a_second_ingest_waits_for_the_lease() {
     ingest(&lake, files(&[&f]), &IngestOptions::default())
         .await
         .unwrap();
+    // With `wait` (`signals ingest --wait`) it waits for the holder to finish.
+    let held = lake
+        .acquire_lease("ingest", "someone-else", std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        held.release().await.unwrap();
+    });
+    let opts = IngestOptions {
+        wait: true,
+        ..IngestOptions::default()
+    };
+    let r = ingest(&lake, files(&[&f]), &opts).await.unwrap();
+    assert!(r.counts.events > 0 && r.took_over_from.is_none());
+    release.await.unwrap();
 }

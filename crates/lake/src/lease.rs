@@ -1,6 +1,8 @@
 //! Leases: mutual exclusion between processes writing the same lake, held as an object
 //! created with a conditional put (`PutMode::Create`) and carrying an expiry, so a
-//! holder that died does not block others forever.
+//! holder that died does not block others forever. A holder on this host whose
+//! process is gone (killed with `kill -9`) is taken over at once, not after its
+//! expiry; renewal is conditional, so a holder that lost its lease finds out.
 
 use std::time::Duration;
 
@@ -25,13 +27,14 @@ pub struct LeaseRecord {
 }
 
 /// A lease held by this process. Release it when done; if the process dies, it lapses
-/// at `expires_at`.
+/// at `expires_at` (at once for the next taker on the same host).
 #[derive(Debug)]
 pub struct Lease {
     lake: Lake,
     path: Path,
     record: LeaseRecord,
     ttl: Duration,
+    taken_over: Option<LeaseRecord>,
 }
 
 impl Lake {
@@ -42,6 +45,9 @@ impl Lake {
     /// it, else by delete-and-create (which is still guarded by the create precondition).
     pub async fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<Lease> {
         let path = self.path(&format!("_leases/{name}.json"));
+        // A dead holder's record, kept across the retries below (a store without
+        // conditional updates takes over by delete and create).
+        let mut taken_over: Option<LeaseRecord> = None;
         for _ in 0..3 {
             let now = Utc::now();
             let record = LeaseRecord {
@@ -56,7 +62,11 @@ impl Lake {
                 .put_opts(&path, payload.clone(), PutMode::Create.into())
                 .await
             {
-                Ok(_) => return Ok(self.lease(path, record, ttl)),
+                Ok(_) => {
+                    let mut lease = self.lease(path, record, ttl);
+                    lease.taken_over = taken_over;
+                    return Ok(lease);
+                }
                 Err(object_store::Error::AlreadyExists { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -72,9 +82,11 @@ impl Lake {
             };
             let current: Option<LeaseRecord> =
                 serde_json::from_slice(&existing.bytes().await?).ok();
-            if let Some(cur) = &current
-                && cur.expires_at > now
-                && cur.holder != holder
+            let live = current
+                .as_ref()
+                .filter(|cur| cur.expires_at > now && cur.holder != holder);
+            if let Some(cur) = live
+                && !dead_here(&cur.holder)
             {
                 return Err(Error::LeaseHeld {
                     name: name.into(),
@@ -83,10 +95,17 @@ impl Lake {
                     path: path.to_string(),
                 });
             }
-            // Expired, unreadable, or ours already: take it over.
+            // Expired, its holder dead, unreadable, or ours already: take it over.
+            if live.is_some() {
+                taken_over = live.cloned();
+            }
             let opts = PutOptions::from(PutMode::Update(version));
             match self.store().put_opts(&path, payload, opts).await {
-                Ok(_) => return Ok(self.lease(path, record, ttl)),
+                Ok(_) => {
+                    let mut lease = self.lease(path, record, ttl);
+                    lease.taken_over = taken_over;
+                    return Ok(lease);
+                }
                 Err(object_store::Error::Precondition { .. }) => continue,
                 Err(object_store::Error::NotImplemented { .. })
                 | Err(object_store::Error::NotSupported { .. }) => {
@@ -125,7 +144,47 @@ impl Lake {
             path,
             record,
             ttl,
+            taken_over: None,
         }
+    }
+
+    /// Every lease in the lake, with whether its holder is a process of this host
+    /// that is gone (such a lease is taken over by the next taker).
+    pub async fn list_leases(&self) -> Result<Vec<(LeaseRecord, bool)>> {
+        let prefix = self.path("_leases");
+        let mut out = Vec::new();
+        let mut list = self.store().list(Some(&prefix));
+        while let Some(meta) = futures::StreamExt::next(&mut list).await {
+            let meta = meta?;
+            let Some(name) = meta
+                .location
+                .filename()
+                .and_then(|f| f.strip_suffix(".json"))
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            if let Some(r) = self.read_lease(&name).await? {
+                let dead = dead_here(&r.holder);
+                out.push((r, dead));
+            }
+        }
+        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        Ok(out)
+    }
+
+    /// Remove lease `name` whoever holds it (`signals lease break`): for a holder
+    /// on another host that is known to be gone. Returns what was removed.
+    pub async fn break_lease(&self, name: &str) -> Result<Option<LeaseRecord>> {
+        let current = self.read_lease(name).await?;
+        if current.is_some() {
+            let path = self.path(&format!("_leases/{name}.json"));
+            match self.store().delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(current)
     }
 }
 
@@ -135,24 +194,62 @@ impl Lease {
         &self.record
     }
 
-    /// Push the expiry forward by the lease's ttl. Fails if someone else took the lease.
+    /// The record of the holder this lease was taken over from, when that holder
+    /// (a process of this host) was gone before its lease lapsed.
+    pub fn taken_over(&self) -> Option<&LeaseRecord> {
+        self.taken_over.as_ref()
+    }
+
+    /// Push the expiry forward by the lease's ttl. Fails if someone else took the
+    /// lease, even between the read and the write: the write is conditional on the
+    /// version read (where the store supports it).
     pub async fn renew(&mut self) -> Result<()> {
-        let current = self.lake.read_lease(&self.record.name).await?;
-        match current {
-            Some(c) if c.holder == self.record.holder => {}
-            other => {
-                return Err(Error::LeaseHeld {
-                    name: self.record.name.clone(),
-                    holder: other.as_ref().map_or("nobody".into(), |c| c.holder.clone()),
-                    expires_at: other.map_or("-".into(), |c| c.expires_at.to_rfc3339()),
-                    path: self.path.to_string(),
-                });
-            }
+        let lost = |other: Option<LeaseRecord>| Error::LeaseHeld {
+            name: self.record.name.clone(),
+            holder: other.as_ref().map_or("nobody".into(), |c| c.holder.clone()),
+            expires_at: other.map_or("-".into(), |c| c.expires_at.to_rfc3339()),
+            path: self.path.to_string(),
+        };
+        let got = match self.lake.store().get(&self.path).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => return Err(lost(None)),
+            Err(e) => return Err(e.into()),
+        };
+        let version = UpdateVersion {
+            e_tag: got.meta.e_tag.clone(),
+            version: got.meta.version.clone(),
+        };
+        let current: Option<LeaseRecord> = serde_json::from_slice(&got.bytes().await?).ok();
+        if current
+            .as_ref()
+            .is_none_or(|c| c.holder != self.record.holder)
+        {
+            return Err(lost(current));
         }
-        self.record.expires_at =
-            Utc::now() + chrono::Duration::from_std(self.ttl).unwrap_or_default();
-        let payload = PutPayload::from(serde_json::to_vec(&self.record)?);
-        self.lake.store().put(&self.path, payload).await?;
+        let mut record = self.record.clone();
+        record.expires_at = Utc::now() + chrono::Duration::from_std(self.ttl).unwrap_or_default();
+        let payload = PutPayload::from(serde_json::to_vec(&record)?);
+        let opts = PutOptions::from(PutMode::Update(version));
+        match self
+            .lake
+            .store()
+            .put_opts(&self.path, payload.clone(), opts)
+            .await
+        {
+            Ok(_) => {}
+            Err(object_store::Error::Precondition { .. }) => {
+                let now = self.lake.read_lease(&self.record.name).await?;
+                return Err(lost(now));
+            }
+            // A store without conditional updates (the local file system): the
+            // holder check above is what there is.
+            Err(object_store::Error::NotImplemented { .. })
+            | Err(object_store::Error::NotSupported { .. }) => {
+                self.lake.store().put(&self.path, payload).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.record = record;
         Ok(())
     }
 
@@ -172,10 +269,38 @@ impl Lease {
 
 /// A holder id for this process: host, pid and a random suffix.
 pub fn holder_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    let host = this_host().unwrap_or_else(|| "host".into());
     format!(
         "{host}:{}:{}",
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     )
+}
+
+/// This machine's host name: `HOSTNAME`, else the kernel's (Linux), else
+/// `/etc/hostname`. `None` when none says.
+fn this_host() -> Option<String> {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains(':'))
+}
+
+/// Whether `holder` (a [`holder_id`]) is a process of this host that no longer
+/// runs. Only where the process table can be read (`/proc`); elsewhere a
+/// holder is never presumed dead and its lease lapses at its expiry.
+fn dead_here(holder: &str) -> bool {
+    let mut parts = holder.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    this_host().is_some_and(|h| h == host)
+        && pid != std::process::id()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }

@@ -332,6 +332,60 @@ async fn lease_semantics(lake: Lake) {
     c.renew().await.unwrap();
     c.release().await.unwrap();
     assert!(lake.read_lease("run").await.unwrap().is_none());
+
+    // A holder whose lease was taken finds out when it renews.
+    let mut d = lake
+        .acquire_lease("run", "holder-d", Duration::from_secs(0))
+        .await
+        .unwrap();
+    let e = lake
+        .acquire_lease("run", "holder-e", Duration::from_secs(600))
+        .await
+        .unwrap();
+    let err = d.renew().await.unwrap_err();
+    assert!(
+        matches!(err, Error::LeaseHeld { ref holder, .. } if holder == "holder-e"),
+        "{err}"
+    );
+    assert!(
+        e.taken_over().is_none(),
+        "an expired lease is not a dead one"
+    );
+    // A holder of this host whose process is gone is taken over before expiry,
+    // and the taker is told whose it was; one of another host is not.
+    e.release().await.unwrap();
+    // This host as the lease code names it; where there is no process table
+    // (not Linux) no holder is presumed dead.
+    let host = std::env::var("HOSTNAME")
+        .or_else(|_| std::fs::read_to_string("/proc/sys/kernel/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if !host.is_empty() && std::path::Path::new("/proc/self").exists() {
+        let gone = format!("{host}:4000000:dead");
+        lake.acquire_lease("run", &gone, Duration::from_secs(600))
+            .await
+            .unwrap();
+        let f = lake
+            .acquire_lease("run", "holder-f", Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert_eq!(
+            f.taken_over().map(|r| r.holder.as_str()),
+            Some(gone.as_str())
+        );
+        f.release().await.unwrap();
+        lake.acquire_lease("run", "elsewhere:1:x", Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert!(
+            lake.acquire_lease("run", "holder-g", Duration::from_secs(600))
+                .await
+                .is_err()
+        );
+        assert_eq!(lake.list_leases().await.unwrap().len(), 1);
+        assert!(lake.break_lease("run").await.unwrap().is_some());
+        assert!(lake.list_leases().await.unwrap().is_empty());
+    }
 }
 
 #[tokio::test]

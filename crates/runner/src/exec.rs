@@ -152,26 +152,53 @@ pub async fn run(
             opts.lease_ttl,
         )
         .await?;
+    if let Some(dead) = lease.taken_over() {
+        rep.note(
+            &pipeline.name,
+            date,
+            &format!(
+                "took over the run's lease from {}, a process of this host that is gone (its lease ran to {})",
+                dead.holder,
+                dead.expires_at.to_rfc3339()
+            ),
+        );
+    }
     let lease = Arc::new(tokio::sync::Mutex::new(lease));
+    // A renewal that finds the lease taken stops the run (see run_locked).
+    let lost = Arc::new(LostLease::default());
     let renewer = {
-        let lease = Arc::clone(&lease);
+        let (lease, lost) = (Arc::clone(&lease), Arc::clone(&lost));
         let every = opts.lease_ttl / 3;
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                if lease.lock().await.renew().await.is_err() {
-                    break;
+                match lease.lock().await.renew().await {
+                    Ok(()) => {}
+                    Err(e @ signals_lake::Error::LeaseHeld { .. }) => {
+                        *lost.why.lock().expect("lost lease") = Some(e.to_string());
+                        lost.notify.notify_one();
+                        break;
+                    }
+                    // A store that failed to answer: try again at the next turn.
+                    Err(_) => {}
                 }
             }
         })
     };
-    let result = run_locked(lake, pipeline, date, params, opts, rep).await;
+    let result = run_locked(lake, pipeline, date, params, opts, rep, &lost).await;
     renewer.abort();
     let _ = renewer.await;
     if let Ok(l) = Arc::try_unwrap(lease) {
         l.into_inner().release().await?;
     }
     result
+}
+
+/// Set when the run's lease is found taken by another holder.
+#[derive(Default)]
+struct LostLease {
+    why: std::sync::Mutex<Option<String>>,
+    notify: tokio::sync::Notify,
 }
 
 async fn run_locked(
@@ -181,6 +208,7 @@ async fn run_locked(
     params: BTreeMap<String, Param>,
     opts: &RunOptions,
     rep: &Reporter,
+    lost: &LostLease,
 ) -> Result<RunReport> {
     let prev = RunState::load(lake, &pipeline.name, date).await?;
     let mut inputs = BTreeMap::new();
@@ -344,6 +372,13 @@ async fn run_locked(
             break;
         }
         let joined = tokio::select! {
+            // Another holder has the lease: stop the stages where they are (the
+            // holder's run redoes them) rather than write beside it.
+            () = lost.notify.notified() => {
+                tasks.abort_all();
+                let why = lost.why.lock().expect("lost lease").clone().unwrap_or_default();
+                return Err(Error::LeaseLost(why));
+            }
             j = tasks.join_next() => j,
             Some((stage, attempt, delay, err)) = rx.recv() => {
                 rep.retrying(&pipeline.name, date, &stage, attempt, delay, &err);

@@ -54,6 +54,11 @@ pub enum Error {
         /// Whether a retry may help (exit codes 69 and 74: unavailable, I/O error).
         retryable: bool,
     },
+    /// The run's lease was taken by another holder while it ran: it stopped.
+    #[error(
+        "lost the run's lease ({0}); stopped so as not to write beside the run that holds it now"
+    )]
+    LeaseLost(String),
     /// A stage ran past its timeout.
     #[error("stage {stage} timed out after {seconds}s")]
     Timeout {
@@ -108,7 +113,7 @@ impl Error {
                     ErrorClass::User
                 }
             }
-            Error::Timeout { .. } => ErrorClass::External,
+            Error::Timeout { .. } | Error::LeaseLost(_) => ErrorClass::External,
             Error::Lake(e) => e.class(),
             Error::Judge(signals_judge::Error::Lake(e)) => e.class(),
             Error::Judge(signals_judge::Error::DataFusion(e)) | Error::DataFusion(e) => {

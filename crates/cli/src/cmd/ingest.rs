@@ -18,6 +18,10 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// When another ingest is writing the lake, wait for it to finish instead of
+    /// stopping with its holder's name.
+    #[arg(long)]
+    wait: bool,
 }
 
 /// Run `signals ingest`.
@@ -27,11 +31,17 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let opts = IngestOptions {
         format: Some(args.format),
         progress: std::io::stderr().is_terminal(),
+        wait: args.wait,
         ..Default::default()
     };
     let report = ingest(&lake, inputs, &opts)
         .await
         .with_context(|| format!("ingesting into {}", lake.url()))?;
+    if let Some(dead) = &report.took_over_from {
+        eprintln!(
+            "note: took over the ingest lease from {dead}, a process of this host that is gone"
+        );
+    }
     if args.json {
         let v = serde_json::json!({
             "files": report.files,

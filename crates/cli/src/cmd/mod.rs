@@ -8,6 +8,7 @@ pub mod facets;
 pub mod generate;
 pub mod ingest;
 pub mod judge;
+pub mod lease;
 pub mod pipeline;
 pub mod report;
 pub mod sessions;

@@ -133,6 +133,13 @@ impl Parser {
         if let Some(t) = line.strip_prefix("####") {
             self.flush_reply();
             let t = t.strip_prefix(' ').unwrap_or(t);
+            // Some aider versions log the answer to their own (Y)es/(N)o prompt
+            // as an input line: a confirmation, not something the user asked.
+            if confirmation(t.trim()).is_some() {
+                self.flush_user(&session);
+                self.output(n, &session, t.trim(), sink);
+                return;
+            }
             match &mut self.user {
                 Some((text, _)) => {
                     text.push('\n');
@@ -205,7 +212,8 @@ impl Parser {
             } else {
                 return sink.skipped("aider:confirmation");
             };
-            let status = if answer.starts_with('n') {
+            // No, or skip (all): declined. Yes, all, don't ask again: allowed.
+            let status = if answer.starts_with('n') || answer.starts_with('s') {
                 "rejected"
             } else {
                 "ok"
@@ -244,6 +252,15 @@ impl Parser {
             self.at = Some(self.inputs[self.next_input].0);
             self.next_input += 1;
         }
+        // In --watch-files mode aider writes the prompt itself when it finds
+        // "AI!" / "AI?" comments in the code: not a turn the user typed.
+        if WATCH_PROMPTS.iter().any(|p| text.starts_with(p)) {
+            let mut e = ev(session, "other", self.at);
+            e.text = Some(text);
+            e.attrs = attrs(&[("kind", json!("watch_prompt")), ("source", json!("aider"))]);
+            self.out.push(e, n);
+            return;
+        }
         let kind = if text.starts_with('/') {
             "slash_command"
         } else {
@@ -279,6 +296,14 @@ impl Parser {
         self.flush_reply();
     }
 }
+
+/// How the prompts aider writes in --watch-files mode begin (aider's
+/// `watch_prompts.py`: code, `/ask` and `/architect` variants).
+const WATCH_PROMPTS: [&str; 3] = [
+    "I've written your instructions in comments in the code and marked them with \"ai\"",
+    "/ask\nFind the \"AI\" comments below (marked with █)",
+    "/architect\nFind the \"AI\" comments below (marked with █)",
+];
 
 /// `Question? (Y)es/(N)o [Yes]: n` -> (question, answer in lower case).
 fn confirmation(t: &str) -> Option<(&str, String)> {

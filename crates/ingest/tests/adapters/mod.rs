@@ -754,3 +754,53 @@ fn openhands_v1_folder_is_one_session_in_order() {
     let (v0, _) = read_file("openhands/trajs_basic.json");
     assert_eq!(v0, "openhands");
 }
+
+/// What real aider histories hold besides typed prompts: answers to aider's own
+/// confirmation prompts logged as input lines (one real history read as a user
+/// "restating the same request 7 times"), multi-line prompts as consecutive
+/// `####` lines, and prompts aider writes itself in --watch-files mode.
+#[test]
+fn aider_confirmations_multi_line_prompts_and_watch_prompts() {
+    let history = concat!(
+        "# aider chat started at 2026-01-01 10:00:00\n\n",
+        "#### add a retry to the upload client  \n",
+        "####   \n",
+        "#### and log each attempt  \n\n",
+        "#### Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: all  \n",
+        "#### Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: all  \n",
+        "#### Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all/(D)on't ask again [Yes]: s  \n\n",
+        "I'll add the retry.\n\n",
+        "#### I've written your instructions in comments in the code and marked them with \"ai\"  \n",
+        "#### You can see the \"AI\" comments shown below (marked with █).  \n\n",
+        "Done.\n\n",
+        "#### Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]: n  \n",
+    );
+    let (f, sink) = read_auto(Path::new("y.aider.chat.history.md"), history.as_bytes());
+    assert_eq!(f, "aider");
+    let users: Vec<&str> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "user_message")
+        .filter_map(|e| e.text.as_deref())
+        .collect();
+    assert_eq!(
+        users,
+        ["add a retry to the upload client\n\nand log each attempt"],
+        "{:#?}",
+        sink.events
+    );
+    let results: Vec<&str> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "tool_result")
+        .filter_map(|e| e.status.as_deref())
+        .collect();
+    assert_eq!(results, ["ok", "ok", "rejected", "rejected"]);
+    let watch = sink.count(|e| {
+        e.kind == "other"
+            && e.attrs
+                .as_deref()
+                .is_some_and(|a| a.contains("watch_prompt"))
+    });
+    assert_eq!(watch, 1);
+}
