@@ -217,6 +217,131 @@ fn errors_are_clear_and_exit_non_zero() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported scheme"));
 }
 
+/// The landing zone on S3: sessions put under a prefix are taken in by the daily
+/// run's `ingest` stage, each object once; a second run changes nothing, a new
+/// object is ingested alone, and a replaced one is read again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daily_run_ingests_what_lands_in_s3_once() {
+    let server = S3TestServer::start("lake-bucket").await.unwrap();
+    use object_store::ObjectStoreExt;
+    let landing =
+        signals_lake::Lake::open_with("s3://lake-bucket/landing", server.options()).unwrap();
+    let put = |day: u32, body: Vec<u8>| {
+        let landing = landing.clone();
+        async move {
+            landing
+                .store()
+                .put(
+                    &landing.path(&format!("agent-a/sessions-2026-11-{day:02}.jsonl.gz")),
+                    body.into(),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let sample = |day: u32| {
+        std::fs::read(repo().join(format!("data/sessions/sessions-2026-11-{day:02}.jsonl.gz")))
+            .unwrap()
+    };
+    for day in 1..=3 {
+        put(day, sample(day)).await;
+    }
+    // Not a session log: skipped by name.
+    put(0, Vec::new()).await;
+    landing
+        .store()
+        .put(&landing.path("agent-a/_SUCCESS"), Vec::new().into())
+        .await
+        .unwrap();
+    let env = server.env();
+    let out = tokio::task::spawn_blocking(move || {
+        let lake = "s3://lake-bucket/prod";
+        let run = |date: &str| {
+            ok(&signals_env(
+                lake,
+                &[
+                    "run",
+                    "daily",
+                    "--date",
+                    date,
+                    "--param",
+                    "landing=s3://lake-bucket/landing/agent-a/sessions-*.jsonl.gz",
+                ],
+                &env,
+            ))
+        };
+        let q = |sql: &str| ok(&signals_env(lake, &["sql", "--format", "csv", sql], &env));
+        let first = run("2026-11-03");
+        let second = run("2026-11-03");
+        let files = q("SELECT count(*) AS n, count(DISTINCT dates) AS d FROM ingested_files");
+        let sessions = q("SELECT count(*) AS n FROM sessions");
+        (first, second, files, sessions, env)
+    })
+    .await
+    .unwrap();
+    let (first, second, files, sessions, env) = out;
+    assert!(
+        first.contains("succeeded") && first.contains("4 objects, 4 new"),
+        "{first}"
+    );
+    assert!(second.contains("already complete"), "{second}");
+    // The empty 11-00 object is in the manifest too (unrecognized): 4 rows.
+    assert_eq!(files, "n,d\n4,1\n");
+    assert_eq!(sessions, "n\n300\n");
+
+    // A new object comes alone; a replaced one is read again.
+    put(4, sample(4)).await;
+    let day2 = sample(2);
+    let mut more = flate2::read::GzDecoder::new(&day2[..]);
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut more, &mut text).unwrap();
+    text.push_str("{\"session_id\":\"late-1\",\"seq\":0,\"ts\":\"2026-11-02T23:00:00Z\",\"kind\":\"session_start\",\"agent\":\"droid\"}\n");
+    put(2, text.into_bytes()).await;
+    let out = tokio::task::spawn_blocking(move || {
+        let lake = "s3://lake-bucket/prod";
+        let third = ok(&signals_env(
+            lake,
+            &[
+                "run",
+                "daily",
+                "--date",
+                "2026-11-04",
+                "--param",
+                "landing=s3://lake-bucket/landing/agent-a/sessions-*.jsonl.gz",
+            ],
+            &env,
+        ));
+        let rows = ok(&signals_env(
+            lake,
+            &[
+                "sql",
+                "--format",
+                "csv",
+                "SELECT outcome, count(*) AS n FROM ingested_files GROUP BY outcome ORDER BY outcome",
+            ],
+            &env,
+        ));
+        let late = ok(&signals_env(
+            lake,
+            &["sql", "--format", "csv", "SELECT count(*) AS n FROM sessions WHERE session_id = 'late-1' AND date = '2026-11-02'"],
+            &env,
+        ));
+        (third, rows, late)
+    })
+    .await
+    .unwrap();
+    let (third, rows, late) = out;
+    assert!(
+        third.contains("5 objects, 1 new, 1 changed, 3 already ingested"),
+        "{third}"
+    );
+    assert_eq!(
+        rows,
+        "outcome,n\ningested,4\nreingested,1\nunrecognized,1\n"
+    );
+    assert_eq!(late, "n\n1\n");
+}
+
 /// `signals ... | head`: a reader that closes early ends the command quietly
 /// (status 141, as after SIGPIPE), not with a panic on stderr.
 #[test]
@@ -1055,10 +1180,11 @@ fn run_status_dag_and_schedule_from_the_cli() {
         .filter(|e| e["event"] == "stage_finished" && e["stage"] != "facet_discovery")
         .map(|e| e["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(finished.len(), 9, "{events:?}");
+    assert_eq!(finished.len(), 10, "{events:?}");
     let at = |stage: &str| finished.iter().position(|s| *s == stage).unwrap();
     // Each stage finishes after what it depends on (the rest run side by side).
     for (before, after) in [
+        ("ingest", "filter"),
         ("filter", "friction"),
         ("filter", "facets"),
         ("filter", "delight"),
@@ -1071,7 +1197,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
     ] {
         assert!(at(before) < at(after), "{before} < {after}: {finished:?}");
     }
-    assert_eq!(finished[0], "filter");
+    assert_eq!(finished[0], "ingest");
     assert!(
         events
             .iter()
@@ -1088,14 +1214,17 @@ fn run_status_dag_and_schedule_from_the_cli() {
     let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
     let lines: Vec<&str> = status.lines().collect();
     assert!(
-        lines[1].contains("succeeded") && lines[1].contains("10/10"),
+        lines[1].contains("succeeded") && lines[1].contains("11/11"),
         "{status}"
     );
     assert!(
-        lines[2].trim_start().starts_with("filter"),
+        lines[2].trim_start().starts_with("ingest") && lines[2].contains("off"),
         "pipeline order:\n{status}"
     );
-    assert!(lines[2].contains("rows"), "{status}");
+    assert!(
+        lines[3].trim_start().starts_with("filter") && lines[3].contains("rows"),
+        "{status}"
+    );
 
     // User errors: named, non-zero exit, nothing run.
     let o = signals_in(

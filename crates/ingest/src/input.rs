@@ -16,6 +16,13 @@ pub enum Input {
     File(PathBuf),
     /// Standard input.
     Stdin,
+    /// An object read from a store (the landing zone), by its URL.
+    Bytes {
+        /// The object's URL (recorded in `source_file`).
+        name: String,
+        /// Its content as stored (compressed or not).
+        bytes: Vec<u8>,
+    },
 }
 
 impl Input {
@@ -24,6 +31,7 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "-".into(),
+            Input::Bytes { name, .. } => name.clone(),
         }
     }
 
@@ -32,6 +40,7 @@ impl Input {
         match self {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
+            Input::Bytes { bytes, .. } => Some(bytes.len() as u64),
         }
     }
 }
@@ -126,6 +135,7 @@ pub fn open(input: &Input, counter: &ByteCounter) -> Result<Box<dyn BufRead + Se
             reason: e.to_string(),
         })?),
         Input::Stdin => Box::new(std::io::stdin()),
+        Input::Bytes { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
     };
     let mut reader = BufReader::with_capacity(
         256 * 1024,

@@ -6,6 +6,7 @@ pub mod format;
 pub mod ingest;
 pub mod input;
 pub mod interchange;
+pub mod landing;
 pub mod model;
 pub mod registry;
 pub mod stage;

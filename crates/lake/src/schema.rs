@@ -301,6 +301,57 @@ pub fn sessions() -> TableDef {
     }
 }
 
+/// `ingested_files`: the landing zone's manifest (objects ingested from a source URL).
+pub fn ingested_files() -> TableDef {
+    TableDef {
+        name: "ingested_files",
+        doc: "The landing zone's manifest: every object `signals ingest URL` read from a source prefix (local, `s3://`, `gs://`, `az://`), once per version, so the next ingest reads only what arrived or changed since.",
+        date_doc: "UTC date of the ingest that read the object",
+        cluster_by: &[],
+        columns: vec![
+            col(
+                "source",
+                DataType::Utf8,
+                false,
+                "the source URL as given (prefix, with its glob)",
+            ),
+            col("path", DataType::Utf8, false, "the object's URL"),
+            col("size", DataType::Int64, false, "its size in bytes"),
+            col(
+                "e_tag",
+                DataType::Utf8,
+                true,
+                "its ETag as the store reported it",
+            ),
+            col(
+                "version",
+                DataType::Utf8,
+                true,
+                "its version, where the store keeps versions",
+            ),
+            col(
+                "last_modified",
+                ts_type(),
+                false,
+                "when the store last saw it written",
+            ),
+            col("ingested_at", ts_type(), false, "when this ingest read it"),
+            col(
+                "outcome",
+                DataType::Utf8,
+                false,
+                "`ingested` (new), `reingested` (the path was read before with another ETag or size: its events replace those of the same session and seq), or `unrecognized` (format not detected: not read)",
+            ),
+            col(
+                "dates",
+                DataType::Utf8,
+                false,
+                "the event dates the ingest that read it rewrote (comma-separated; shared by the objects of one ingest)",
+            ),
+        ],
+    }
+}
+
 /// `quarantine`: input lines that could not be ingested.
 pub fn quarantine() -> TableDef {
     TableDef {
@@ -1167,6 +1218,7 @@ pub fn all_tables() -> Vec<TableDef> {
         sessions(),
         events(),
         quarantine(),
+        ingested_files(),
         analysed_sessions(),
         frictions(),
         session_frictions(),

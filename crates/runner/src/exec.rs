@@ -194,23 +194,13 @@ pub async fn run(
     result
 }
 
-/// Set when the run's lease is found taken by another holder.
-#[derive(Default)]
-struct LostLease {
-    why: std::sync::Mutex<Option<String>>,
-    notify: tokio::sync::Notify,
-}
-
-async fn run_locked(
+/// The versions of the date's external inputs: what a later run compares to
+/// know whether the date must run again.
+async fn input_versions(
     lake: &Lake,
     pipeline: &Pipeline,
     date: NaiveDate,
-    params: BTreeMap<String, Param>,
-    opts: &RunOptions,
-    rep: &Reporter,
-    lost: &LostLease,
-) -> Result<RunReport> {
-    let prev = RunState::load(lake, &pipeline.name, date).await?;
+) -> Result<BTreeMap<String, String>> {
     let mut inputs = BTreeMap::new();
     for t in pipeline.external_inputs() {
         let v = if t == "deployments" {
@@ -233,6 +223,27 @@ async fn run_locked(
         };
         inputs.insert(t, v.unwrap_or_else(|| "absent".into()));
     }
+    Ok(inputs)
+}
+
+/// Set when the run's lease is found taken by another holder.
+#[derive(Default)]
+struct LostLease {
+    why: std::sync::Mutex<Option<String>>,
+    notify: tokio::sync::Notify,
+}
+
+async fn run_locked(
+    lake: &Lake,
+    pipeline: &Pipeline,
+    date: NaiveDate,
+    params: BTreeMap<String, Param>,
+    opts: &RunOptions,
+    rep: &Reporter,
+    lost: &LostLease,
+) -> Result<RunReport> {
+    let prev = RunState::load(lake, &pipeline.name, date).await?;
+    let inputs = input_versions(lake, pipeline, date).await?;
     let params_changed = prev.as_ref().is_some_and(|s| s.params != params);
     let changed_inputs: Vec<String> = match &prev {
         Some(p) => inputs
@@ -439,6 +450,15 @@ async fn run_locked(
         RunStatus::Waiting
     };
     state.ended_at = Some(Utc::now());
+    // An `ingest` stage changed the inputs while the run went: what the stages
+    // read is the inputs as they are now (else the next run would redo the date).
+    if pipeline
+        .stages
+        .iter()
+        .any(|s| matches!(s.kind, StageKind::Ingest))
+    {
+        state.inputs = input_versions(lake, &pipeline, date).await?;
+    }
     state.save_to(lake).await?;
     rep.run_finished(&pipeline.name, date, &run_id, &state.status.to_string());
     Ok(RunReport {
@@ -615,6 +635,38 @@ async fn execute(
                 })
             }
             StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
+            StageKind::Ingest => {
+                let source = params
+                    .get("landing")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                if source.trim().is_empty() {
+                    return Ok(Outcome::Off {
+                        note: "off: no landing zone (landing = \"\")".into(),
+                    });
+                }
+                // The ingest's future is not Send (it holds borrowed iterators
+                // across awaits), and stages run as spawned tasks: it runs on a
+                // blocking thread of its own, driven by this runtime.
+                let (lake, source) = (lake.clone(), source.trim().to_string());
+                let handle = tokio::runtime::Handle::current();
+                let r = tokio::task::spawn_blocking(move || {
+                    handle.block_on(signals_ingest::landing::land(
+                        &lake,
+                        &source,
+                        &signals_ingest::IngestOptions::default(),
+                    ))
+                })
+                .await
+                .map_err(|e| Error::Internal(format!("ingest task: {e}")))??;
+                Ok(Outcome::Noted {
+                    rows: r.ingest.as_ref().map_or(0, |i| i.counts.events),
+                    note: format!(
+                        "{} objects, {} new, {} changed, {} already ingested",
+                        r.listed, r.new, r.changed, r.unchanged
+                    ),
+                })
+            }
         }
     };
     match stage.timeout {

@@ -82,6 +82,9 @@ pub enum Error {
     /// Re-measurement failed.
     #[error(transparent)]
     Deploy(#[from] signals_deploy::Error),
+    /// The ingest stage's failure.
+    #[error(transparent)]
+    Ingest(#[from] signals_ingest::Error),
     /// Facet discovery failed.
     #[error(transparent)]
     Discover(#[from] signals_discover::Error),
@@ -122,6 +125,10 @@ impl Error {
             Error::Judge(signals_judge::Error::UnknownJudge(_)) => ErrorClass::User,
             Error::Tickets(e) => e.class(),
             Error::Deploy(e) => e.class(),
+            Error::Ingest(signals_ingest::Error::Lake(e)) => e.class(),
+            Error::Ingest(signals_ingest::Error::Input { .. })
+            | Error::Ingest(signals_ingest::Error::UnknownFormat { .. }) => ErrorClass::User,
+            Error::Ingest(_) => ErrorClass::Internal,
             Error::Discover(e) => e.class(),
             Error::Llm(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,

@@ -145,6 +145,10 @@ pub enum StageKind {
         /// Program and arguments.
         run: Vec<String>,
     },
+    /// The landing zone (the `landing` parameter: a URL with an optional glob):
+    /// ingest the objects that arrived or changed since the last run
+    /// (`ingested_files`). Off while `landing` is empty.
+    Ingest,
 }
 
 impl StageKind {
@@ -158,6 +162,7 @@ impl StageKind {
             StageKind::Remeasure { .. } => "remeasure",
             StageKind::Discover { .. } => "discover",
             StageKind::Command { .. } => "command",
+            StageKind::Ingest => "ingest",
         }
     }
 
@@ -179,7 +184,9 @@ impl StageKind {
             StageKind::Tickets { .. } => Some("tickets"),
             StageKind::Resolve { .. } => Some("ticket_resolutions"),
             StageKind::Discover { .. } => Some("facet_proposals"),
-            StageKind::Command { .. } => None,
+            // It writes `events` and `sessions` of any date: they stay the
+            // dates' inputs, so a date whose sessions it changed is run again.
+            StageKind::Command { .. } | StageKind::Ingest => None,
         }
     }
 }
@@ -417,6 +424,7 @@ impl Pipeline {
                         .clone()
                         .unwrap_or_else(|| "stages/discovery.sql".into()),
                 },
+                "ingest" => StageKind::Ingest,
                 "command" => {
                     let run = s.run.clone().unwrap_or_default();
                     if run.is_empty() {
@@ -428,7 +436,7 @@ impl Pipeline {
                 }
                 other => {
                     problems.push(at(format!(
-                        "unknown kind {other:?}; kinds: sql, judge, tickets, resolve, remeasure, discover, command"
+                        "unknown kind {other:?}; kinds: ingest, sql, judge, tickets, resolve, remeasure, discover, command"
                     )));
                     continue;
                 }
@@ -658,7 +666,7 @@ impl Pipeline {
                     out.insert("session_facets".to_string());
                     out.insert("frictions".to_string());
                 }
-                StageKind::Resolve { .. } | StageKind::Command { .. } => {}
+                StageKind::Resolve { .. } | StageKind::Command { .. } | StageKind::Ingest => {}
             }
         }
         out.retain(|t| !written.contains(t.as_str()) && schema::table(t).is_some());
@@ -820,7 +828,7 @@ impl Pipeline {
                     needs_upstream("session_facets", &mut problems);
                     needs_upstream("frictions", &mut problems);
                 }
-                StageKind::Command { .. } => {}
+                StageKind::Command { .. } | StageKind::Ingest => {}
             }
         }
         if problems.is_empty() {
@@ -854,8 +862,9 @@ mod tests {
         let p = Pipeline::load("daily").unwrap();
         assert_eq!(p.name, "daily");
         let order = p.topo_order();
-        assert_eq!(order[0], "filter");
+        assert_eq!(order[..2], ["ingest", "filter"]);
         assert!(p.descendants("filter").contains("friction"));
+        assert!(p.descendants("ingest").contains("tickets"));
         assert_eq!(p.params.get("min_steps"), Some(&Param::Int(30)));
     }
 

@@ -31,6 +31,7 @@ fn detail(kind: &StageKind) -> String {
             format!("discover: summaries of sql/{file} -> facet_proposals")
         }
         StageKind::Command { run } => format!("command {}", run.join(" ")),
+        StageKind::Ingest => "ingest: new objects of $landing -> events, sessions".into(),
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use signals_ingest::{IngestOptions, ingest, input};
+use signals_ingest::{IngestOptions, ingest, input, landing};
 
 /// Arguments of `signals ingest`.
 #[derive(Debug, clap::Args)]
@@ -27,16 +27,51 @@ pub struct Args {
 /// Run `signals ingest`.
 pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let lake = super::open_lake(lake)?;
-    let inputs = input::expand(&args.inputs)?;
     let opts = IngestOptions {
-        format: Some(args.format),
+        format: Some(args.format.clone()),
         progress: std::io::stderr().is_terminal(),
         wait: args.wait,
         ..Default::default()
     };
+    // A URL (s3://, gs://, az://, file://) is a landing zone: list it and read
+    // only what arrived or changed since the last ingest of it.
+    let (urls, paths): (Vec<String>, Vec<String>) = args
+        .inputs
+        .iter()
+        .cloned()
+        .partition(|i| landing::is_source_url(i));
+    if !urls.is_empty() {
+        if !paths.is_empty() {
+            anyhow::bail!(
+                "give either landing-zone URLs ({}) or local paths ({}), not both in one ingest",
+                urls.join(", "),
+                paths.join(", ")
+            );
+        }
+        let mut code = ExitCode::SUCCESS;
+        for url in &urls {
+            let r = landing::land(&lake, url, &opts)
+                .await
+                .with_context(|| format!("ingesting {url} into {}", lake.url()))?;
+            println!(
+                "landing {url}: {} objects, {} new, {} changed, {} already ingested",
+                r.listed, r.new, r.changed, r.unchanged
+            );
+            if let Some(report) = r.ingest {
+                code = print_report(&report, &args)?;
+            }
+        }
+        return Ok(code);
+    }
+    let inputs = input::expand(&args.inputs)?;
     let report = ingest(&lake, inputs, &opts)
         .await
         .with_context(|| format!("ingesting into {}", lake.url()))?;
+    print_report(&report, &args)
+}
+
+/// Print what an ingest did (text or JSON).
+fn print_report(report: &signals_ingest::IngestReport, args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(dead) = &report.took_over_from {
         eprintln!(
             "note: took over the ingest lease from {dead}, a process of this host that is gone"
