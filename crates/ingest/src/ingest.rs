@@ -54,6 +54,10 @@ pub struct IngestOptions {
     /// When another ingest holds the lease: wait for it (polling) instead of
     /// failing at once.
     pub wait: bool,
+    /// A SQL `SELECT` over the table `input` that maps a Parquet file's columns
+    /// onto the interchange fields (`signals ingest --map`; default: the file has
+    /// them).
+    pub map: Option<String>,
 }
 
 impl Default for IngestOptions {
@@ -64,6 +68,7 @@ impl Default for IngestOptions {
             now: Utc::now(),
             lease_ttl: Duration::from_secs(2 * 3600),
             wait: false,
+            map: None,
         }
     }
 }
@@ -96,13 +101,20 @@ pub struct IngestReport {
 
 /// Ingest `inputs` into `lake`.
 pub async fn ingest(lake: &Lake, inputs: Vec<Input>, opts: &IngestOptions) -> Result<IngestReport> {
+    // Parquet files (by their magic number, or all with --format parquet) become
+    // interchange JSON lines in a temporary file first.
+    let parquet = opts.format.as_deref() == Some("parquet");
+    let converted = tempfile::tempdir()?;
+    let inputs =
+        crate::parquet_in::convert(inputs, opts.map.as_deref(), parquet, converted.path()).await?;
     let forced: Option<Arc<dyn Format>> = match &opts.format {
         None => None,
         Some(name) if name == "auto" => None,
+        Some(name) if name == "parquet" => Some(Arc::new(crate::interchange::Interchange)),
         Some(name) => Some(Arc::from(format_by_name(name).ok_or_else(|| {
             Error::UnknownFormat {
                 name: name.clone(),
-                known: format_names().join(", "),
+                known: format!("{}, parquet", format_names().join(", ")),
             }
         })?)),
     };
@@ -311,6 +323,10 @@ fn stage_inputs(
         };
         let format: Arc<dyn Format> = match &forced {
             Some(f) => Arc::clone(f),
+            // Parquet rows as JSON lines: interchange, whatever the first row holds.
+            None if matches!(input, Input::Converted { .. }) => {
+                Arc::new(crate::interchange::Interchange)
+            }
             None => {
                 let head = peek(reader.as_mut(), 64 * 1024);
                 let file_name = std::path::Path::new(&name)

@@ -16,6 +16,14 @@ pub enum Input {
     File(PathBuf),
     /// Standard input.
     Stdin,
+    /// A file read in place of another (a Parquet file turned into JSON lines),
+    /// recorded under the original's name.
+    Converted {
+        /// The original input's name.
+        name: String,
+        /// The file to read.
+        path: PathBuf,
+    },
     /// An object read from a store (the landing zone), by its URL.
     Bytes {
         /// The object's URL (recorded in `source_file`).
@@ -31,7 +39,7 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "-".into(),
-            Input::Bytes { name, .. } => name.clone(),
+            Input::Bytes { name, .. } | Input::Converted { name, .. } => name.clone(),
         }
     }
 
@@ -41,6 +49,7 @@ impl Input {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
             Input::Bytes { bytes, .. } => Some(bytes.len() as u64),
+            Input::Converted { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
         }
     }
 }
@@ -136,6 +145,12 @@ pub fn open(input: &Input, counter: &ByteCounter) -> Result<Box<dyn BufRead + Se
         })?),
         Input::Stdin => Box::new(std::io::stdin()),
         Input::Bytes { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+        Input::Converted { name, path } => {
+            Box::new(File::open(path).map_err(|e| Error::Input {
+                path: name.clone(),
+                reason: e.to_string(),
+            })?)
+        }
     };
     let mut reader = BufReader::with_capacity(
         256 * 1024,

@@ -8,6 +8,7 @@ pub mod input;
 pub mod interchange;
 pub mod landing;
 pub mod model;
+pub mod parquet_in;
 pub mod registry;
 pub mod stage;
 

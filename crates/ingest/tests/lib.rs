@@ -195,6 +195,145 @@ async fn a_huge_or_too_deep_first_line_does_not_lose_its_file() {
     }
 }
 
+/// Parquet in: a warehouse export (its own columns) mapped by a SQL SELECT, and a
+/// file with the interchange columns read as it is. A row that does not fit is
+/// quarantined under its row number; a mapping that does not plan names the file.
+#[tokio::test]
+async fn parquet_files_are_read_with_or_without_a_mapping() {
+    use arrow::array::{Int64Array, StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::{Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let write_parquet = |name: &str, batch: RecordBatch| {
+        let path = dir.path().join(name);
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        path
+    };
+    let t0 = 1_795_165_200_000_000i64; // 2026-11-20T09:00:00Z
+    let export = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("conversation_id", DataType::Utf8, false),
+            Field::new("turn_index", DataType::Int64, false),
+            Field::new(
+                "created_at",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                false,
+            ),
+            Field::new("role", DataType::Utf8, false),
+            Field::new("content", DataType::Utf8, false),
+        ])),
+        vec![
+            Arc::new(StringArray::from(vec!["c1", "c1", "c1", "c2", "c2"])),
+            Arc::new(Int64Array::from(vec![0, 1, 2, 0, 1])),
+            Arc::new(TimestampMicrosecondArray::from(
+                (0..5).map(|i| t0 + i * 1_000_000).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(vec![
+                "user",
+                "assistant",
+                "user",
+                "user",
+                "system",
+            ])),
+            Arc::new(StringArray::from(vec![
+                "fix the parser",
+                "done",
+                "thanks",
+                "add retries",
+                "you are helpful",
+            ])),
+        ],
+    )
+    .unwrap();
+    let export = write_parquet("export.parquet", export);
+    let map = "SELECT conversation_id AS session_id, turn_index AS seq, created_at AS ts, \
+               CASE role WHEN 'user' THEN 'user_message' WHEN 'assistant' THEN 'assistant_message' END AS kind, \
+               content AS text FROM input";
+    let lake = Lake::open("memory:///").unwrap();
+    let opts = IngestOptions {
+        map: Some(map.into()),
+        ..IngestOptions::default()
+    };
+    let r = ingest(&lake, files(&[&export]), &opts).await.unwrap();
+    assert_eq!(
+        (r.counts.events, r.sessions, r.counts.quarantined),
+        (4, 2, 1)
+    );
+    assert_eq!(
+        strings(
+            &lake,
+            "SELECT reason || ' @' || CAST(source_line AS VARCHAR) AS r FROM quarantine"
+        )
+        .await,
+        ["missing required field kind @5"]
+    );
+    assert_eq!(
+        strings(
+            &lake,
+            "SELECT CAST(ts AS VARCHAR) AS t FROM events WHERE session_id = 'c1' AND seq = 2"
+        )
+        .await,
+        ["2026-11-20T09:00:02Z"]
+    );
+    assert_eq!(
+        scalar(
+            &lake,
+            "SELECT count(*) FROM events WHERE kind = 'user_message'"
+        )
+        .await,
+        3
+    );
+
+    let own = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("session_id", DataType::Utf8, false),
+            Field::new("seq", DataType::Int64, false),
+            Field::new("ts", DataType::Utf8, false),
+            Field::new("kind", DataType::Utf8, false),
+            Field::new("text", DataType::Utf8, true),
+        ])),
+        vec![
+            Arc::new(StringArray::from(vec!["p1", "p1"])),
+            Arc::new(Int64Array::from(vec![0, 1])),
+            Arc::new(StringArray::from(vec![
+                "2026-11-21T10:00:00Z",
+                "2026-11-21T10:00:05Z",
+            ])),
+            Arc::new(StringArray::from(vec!["session_start", "user_message"])),
+            Arc::new(StringArray::from(vec![None, Some("hello")])),
+        ],
+    )
+    .unwrap();
+    let own = write_parquet("events.parquet", own);
+    let r = ingest(&lake, files(&[&own]), &IngestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.counts.events, r.sessions, r.counts.quarantined),
+        (2, 1, 0)
+    );
+
+    let bad = IngestOptions {
+        map: Some("SELECT nothing_here FROM input".into()),
+        ..IngestOptions::default()
+    };
+    let e = ingest(&lake, files(&[&export]), &bad)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("export.parquet") && e.contains("mapping SQL"),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn gzip_and_zstd_inputs_are_read() {
     let dir = tempfile::tempdir().unwrap();

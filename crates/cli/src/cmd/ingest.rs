@@ -12,9 +12,15 @@ pub struct Args {
     /// Files, directories, globs (quoted), or `-` for stdin; gzip/zstd are detected.
     #[arg(required = true)]
     inputs: Vec<String>,
-    /// Input format: `auto` detects it per file.
+    /// Input format: `auto` detects it per file (Parquet by its magic number);
+    /// `parquet` reads every input as Parquet.
     #[arg(long, default_value = "auto")]
     format: String,
+    /// For Parquet inputs: a file with a SQL `SELECT` over the table `input` that
+    /// maps its columns onto the interchange fields (session_id, seq, ts, kind,
+    /// text, ...). Default: the file has them. See docs/formats.md.
+    #[arg(long, value_name = "FILE")]
+    map: Option<std::path::PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -27,10 +33,18 @@ pub struct Args {
 /// Run `signals ingest`.
 pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let lake = super::open_lake(lake)?;
+    let map = match &args.map {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("reading the mapping SQL {}", p.display()))?,
+        ),
+        None => None,
+    };
     let opts = IngestOptions {
         format: Some(args.format.clone()),
         progress: std::io::stderr().is_terminal(),
         wait: args.wait,
+        map,
         ..Default::default()
     };
     // A URL (s3://, gs://, az://, file://) is a landing zone: list it and read
