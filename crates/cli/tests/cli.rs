@@ -969,8 +969,8 @@ fn traffic_with_no_change_files_few_tickets_and_no_verdict() {
     );
 }
 
-/// An ingest and a backfill killed with `kill -9` while they hold their lease:
-/// run again at once, they take the dead holder's lease (a process of this
+/// An ingest and a backfill killed with `kill -9` while they hold their lease
+/// (the backfill twice: on its first date, and mid-way): run again at once, they take the dead holder's lease (a process of this
 /// host that is gone) instead of waiting for it to lapse, and end with the
 /// rows of a clean run. `signals lease list` shows what is held.
 #[test]
@@ -1028,6 +1028,17 @@ fn killed_writers_are_taken_over_at_once_and_leave_clean_rows() {
     assert!(err.contains("took over the ingest lease"), "{err}");
 
     kill_holding(spawn(&["backfill", "daily", "--all"]), "run-daily");
+    // Killed again later, mid-way through the dates.
+    let mut child = spawn(&["backfill", "daily", "--all"]);
+    let mid = lake_dir.join("_runs/daily/date=2026-11-10.json");
+    for _ in 0..12000 {
+        if mid.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
     let (out, err) = again(&["backfill", "daily", "--all"]);
     assert!(out.contains("21 dates, 0 failed"), "{out}\n{err}");
     assert!(err.contains("took over the run's lease"), "{err}");
