@@ -19,6 +19,7 @@ pub fn formats() -> Vec<Box<dyn Format>> {
         Box::new(openhands::OpenHands),
         Box::new(swe_agent::SweAgent),
         Box::new(aider::Aider),
+        Box::new(otel::Otel),
         Box::new(Interchange),
     ]
 }

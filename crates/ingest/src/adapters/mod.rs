@@ -15,6 +15,7 @@ pub mod mini_swe_agent;
 pub mod openhands;
 pub mod openhands_resolver;
 pub mod openhands_v1;
+pub mod otel;
 pub mod swe_agent;
 
 use std::io::BufRead;

@@ -804,3 +804,84 @@ fn aider_confirmations_multi_line_prompts_and_watch_prompts() {
     });
     assert_eq!(watch, 1);
 }
+
+/// OpenTelemetry in: OTLP JSON Lines as the Collector's file exporter writes them,
+/// with fixtures written from the specs (`fixtures/spec/SOURCES.md`): GenAI
+/// semantic-convention spans (a parent written after its children; messages as
+/// JSON text and as structured values; the older `gen_ai.prompt.N` attributes),
+/// OpenInference spans, and the log events of Claude Code and Codex.
+#[test]
+fn otlp_spans_and_agent_log_events_become_sessions() {
+    let read = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/spec/otel")
+            .join(name);
+        read_auto(&path, &std::fs::read(&path).unwrap())
+    };
+    let (f, spans) = read("genai-spans.otlp.jsonl");
+    assert_eq!(f, "otel");
+    let per = |sink: &Sink, session: &str, kind: &str| {
+        sink.count(|e| e.session_id == session && e.kind == kind)
+    };
+    // conv-1: the agent's span starts it; each chat span repeats the history, and
+    // only the user turn after it is new (2, not 3); the failed tool span is an error.
+    assert_eq!(
+        spans
+            .events
+            .iter()
+            .filter(|e| e.session_id == "conv-1")
+            .count(),
+        7
+    );
+    assert_eq!(per(&spans, "conv-1", "user_message"), 2);
+    assert_eq!(per(&spans, "conv-1", "assistant_message"), 2);
+    let start = spans
+        .events
+        .iter()
+        .find(|e| e.session_id == "conv-1")
+        .unwrap();
+    assert_eq!(
+        (
+            start.kind.as_str(),
+            start.agent.as_deref(),
+            start.model.as_deref()
+        ),
+        ("session_start", Some("docs-bot"), Some("gpt-5"))
+    );
+    assert_eq!(
+        spans.count(|e| e.kind == "tool_result" && e.status.as_deref() == Some("error")),
+        1
+    );
+    // conv-2 (structured messages), conv-3 (gen_ai.prompt.N), oi-1 (OpenInference).
+    assert_eq!(per(&spans, "conv-2", "user_message"), 1);
+    assert_eq!(per(&spans, "conv-3", "assistant_message"), 1);
+    assert_eq!(per(&spans, "oi-1", "user_message"), 1);
+    assert_eq!(
+        spans.count(|e| e.session_id == "oi-1" && e.tool.as_deref() == Some("grep")),
+        1
+    );
+    assert_eq!(spans.events.len(), 17);
+    assert_eq!(spans.quarantined.len(), 1, "the span with a numeric name");
+
+    let (f, logs) = read("agent-logs.otlp.jsonl");
+    assert_eq!(f, "otel");
+    assert_eq!(logs.events.len(), 14);
+    // Claude Code: a typed prompt, a declined Bash, a failed Edit, an API error,
+    // and a prompt whose text was not logged (a turn without text).
+    assert_eq!(per(&logs, "cc-1", "user_message"), 2);
+    assert_eq!(
+        logs.count(|e| e.session_id == "cc-1" && e.status.as_deref() == Some("rejected")),
+        1
+    );
+    assert_eq!(
+        logs.count(|e| e.session_id == "cc-1" && e.status.as_deref() == Some("error")),
+        1
+    );
+    assert_eq!(per(&logs, "cc-1", "error"), 1);
+    // Codex: a denied shell command and a patch applied.
+    assert_eq!(
+        logs.count(|e| e.session_id == "cx-1" && e.status.as_deref() == Some("rejected")),
+        1
+    );
+    assert_eq!(logs.skipped.get("otel:claude_code.api_request"), Some(&1));
+}
