@@ -187,6 +187,12 @@ pub struct BenchReport {
     pub llm: CostModel,
     /// The LLM cost model on real-size sessions, when they were generated.
     pub llm_real_size: Option<CostModel>,
+    /// The next day as a team runs it: a day's sessions land in a landing zone,
+    /// and `signals run daily` for that date ingests them (only them) and runs
+    /// the pipeline on the lake of every earlier day.
+    pub incremental_day: Measured,
+    /// Sessions of that day.
+    pub incremental_sessions: u64,
 }
 
 /// Run the benchmark, printing progress to stderr.
@@ -289,7 +295,7 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     r.stages = stages;
     eprintln!("bench: pipeline took {:.1}s", r.pipeline.seconds);
 
-    // Sizes.
+    // Sizes (before the incremental day below adds its sessions).
     let lake = Lake::open(&lake_url)?;
     let ctx = lake.session_context().await?;
     let one = |sql: &'static str| {
@@ -315,6 +321,43 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     .await?;
     let dates = lake.partitions("sessions").await?;
     r.dates = dates.len();
+
+    // The incremental day: one more day of sessions lands as an object in a
+    // landing zone; the daily run for it ingests that object and runs the stages.
+    if let Some(last) = dates.last().copied() {
+        let next = last + chrono::Duration::days(1);
+        let landing = cfg.dir.join("landing");
+        let _ = std::fs::remove_dir_all(&landing);
+        let mut g = signals_generate::GenConfig::new(&landing);
+        g.sessions = (cfg.sessions / u64::from(cfg.days.max(1))).max(1);
+        g.days = 1;
+        g.seed = cfg.seed.wrapping_add(1);
+        g.long_share = cfg.long_share;
+        g.start = next;
+        g.labels = Some(cfg.dir.join("landing-labels.jsonl"));
+        signals_generate::generate(&g)?;
+        r.incremental_sessions = g.sessions;
+        let url = format!("file://{}/", landing.display());
+        eprintln!("bench: the next day ({next}) through the landing zone");
+        r.incremental_day = measure(
+            &cfg.exe,
+            &[
+                "--lake",
+                &lake_url,
+                "run",
+                "daily",
+                "--date",
+                &next.to_string(),
+                "--param",
+                &format!("landing={url}"),
+                "--log-format",
+                "quiet",
+            ],
+            &cfg.dir,
+            |_| {},
+        )?;
+        eprintln!("bench: the next day took {:.1}s", r.incremental_day.seconds);
+    }
 
     // 3. SQL side by side.
     let pipeline = Pipeline::load("daily")?;
@@ -714,6 +757,13 @@ impl BenchReport {
             format!(
                 "ingest + pipeline under 10 minutes: {:.0} s",
                 self.ingest.seconds + self.pipeline.seconds
+            ),
+        );
+        check(
+            self.incremental_day.seconds < 30.0,
+            format!(
+                "the next day ({} sessions landing, ingested and run through the pipeline on the lake of the {} days before) under 30 s: {:.1} s",
+                self.incremental_sessions, self.dates, self.incremental_day.seconds
             ),
         );
         let peak = self.ingest.peak_rss.max(self.pipeline.peak_rss);

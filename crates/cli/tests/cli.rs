@@ -1556,6 +1556,10 @@ fn bench_reports_every_stage_and_both_engines_agree() {
         serde_json::from_str(&std::fs::read_to_string(bench.join("report.json")).unwrap()).unwrap();
     assert_eq!(r["sessions"], 600);
     assert_eq!(r["dates"], 8);
+    // The next day through the landing zone: 75 sessions, measured.
+    assert_eq!(r["incremental_sessions"], 75);
+    assert!(r["incremental_day"]["seconds"].as_f64().unwrap() > 0.0);
+    assert!(out.contains("the next day (75 sessions landing"), "{out}");
     let stages: Vec<&str> = r["stages"]
         .as_object()
         .unwrap()
@@ -1566,6 +1570,7 @@ fn bench_reports_every_stage_and_both_engines_agree() {
         "filter",
         "friction",
         "facets",
+        "delight",
         "patterns",
         "tickets",
         "resolve",
