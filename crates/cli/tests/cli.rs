@@ -969,8 +969,9 @@ fn traffic_with_no_change_files_few_tickets_and_no_verdict() {
     );
 }
 
-/// An ingest and a backfill killed with `kill -9` while they hold their lease
-/// (the backfill twice: on its first date, and mid-way): run again at once, they take the dead holder's lease (a process of this
+/// An ingest and a backfill killed with `kill -9` at several points (the ingest
+/// after 0.3 s, 1.5 s and as it takes its lease; the backfill on its first date
+/// and mid-way), each while holding its lease: run again at once, they take the dead holder's lease (a process of this
 /// host that is gone) instead of waiting for it to lapse, and end with the
 /// rows of a clean run. `signals lease list` shows what is held.
 #[test]
@@ -989,13 +990,16 @@ fn killed_writers_are_taken_over_at_once_and_leave_clean_rows() {
             .spawn()
             .unwrap()
     };
-    // Kill the child once it holds a lease (the lease object is there).
+    // Kill the child once it holds a lease (a lease object names its pid).
     let kill_holding = |mut child: std::process::Child, prefix: &str| {
         let leases = lake_dir.join("_leases");
-        for _ in 0..2000 {
+        let me = format!(":{}:", child.id());
+        for _ in 0..4000 {
             let held = std::fs::read_dir(&leases).ok().is_some_and(|d| {
-                d.flatten()
-                    .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                d.flatten().any(|e| {
+                    e.file_name().to_string_lossy().starts_with(prefix)
+                        && std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(&me))
+                })
             });
             if held {
                 break;
@@ -1017,6 +1021,13 @@ fn killed_writers_are_taken_over_at_once_and_leave_clean_rows() {
         (ok(&o), err)
     };
 
+    // The ingest killed later too, mid-way (it stages, then rewrites partitions).
+    for ms in [300, 1500] {
+        let mut child = spawn(&["ingest", "data/sessions"]);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
     kill_holding(spawn(&["ingest", "data/sessions"]), "ingest");
     let (listed, _) = again(&["lease", "list"]);
     assert!(
