@@ -10,7 +10,7 @@ use signals_judge::delight::{Delight, DelightType};
 use signals_judge::{Facet, FacetDef, FrictionType, Moment, Severity};
 
 use crate::condense::Condensed;
-use crate::request::{INTENTS, SEVERITIES};
+use crate::request::INTENTS;
 use crate::scrub::has_sensitive;
 
 /// Why a reply was not usable.
@@ -144,97 +144,44 @@ fn strength(v: &Value) -> Option<Severity> {
     }
 }
 
-/// The delights of a friction reply. A reply without the key (a server without
-/// strict structured outputs, or an older prompt) has none.
-fn delights(
-    o: &serde_json::Map<String, Value>,
-    c: &Condensed,
-) -> Result<(Vec<Delight>, u64), Rejected> {
-    let Some(items) = o.get("delights") else {
-        return Ok((Vec::new(), 0));
-    };
-    let Some(items) = items.as_array() else {
-        return Err(Rejected::Schema("delights is not an array".into()));
-    };
-    let (mut out, mut rewritten) = (Vec::new(), 0);
-    for (i, d) in items.iter().enumerate() {
-        let at = format!("delights[{i}]");
-        let Some(d) = d.as_object() else {
-            return Err(Rejected::Schema(format!("{at} is not an object")));
-        };
-        only_keys(
-            d,
-            &[
-                "delight_type",
-                "strength",
-                "first_seq",
-                "last_seq",
-                "citation",
-                "confidence",
-            ],
-            &at,
-        )?;
-        let bad = |f: &str| Rejected::Schema(format!("{at}.{f} is not valid"));
-        let t = d["delight_type"]
-            .as_str()
-            .and_then(DelightType::from_id)
-            .ok_or_else(|| bad("delight_type"))?;
-        let st = strength(&d["strength"]).ok_or_else(|| bad("strength"))?;
-        let first = d["first_seq"].as_i64().ok_or_else(|| bad("first_seq"))?;
-        let last = d["last_seq"].as_i64().ok_or_else(|| bad("last_seq"))?;
-        if first < 0 || last < first || last > c.max_seq {
-            return Err(Rejected::Schema(format!(
-                "{at}: seq {first}..{last} is not within the session (0..{})",
-                c.max_seq
-            )));
-        }
-        let conf = d["confidence"].as_f64().ok_or_else(|| bad("confidence"))?;
-        let citation = d["citation"]
-            .as_str()
-            .ok_or_else(|| bad("citation"))?
-            .trim();
-        let citation = if citation.is_empty() || citation_problem(citation, c).is_some() {
-            rewritten += 1;
-            generic_delight_citation(t).to_string()
-        } else {
-            citation.chars().take(300).collect()
-        };
-        out.push(Delight {
-            delight_type: t,
-            strength: st,
-            first_seq: first,
-            last_seq: last,
-            citation,
-            confidence: conf.clamp(0.0, 1.0),
-        });
-    }
-    Ok((out, rewritten))
+/// One item of a reply's `moments` or `delights`, checked: its type (by
+/// `parse`), level, the seqs it spans (within the session), confidence (0..1)
+/// and its citation — replaced by `generic` when empty or when it quotes or names
+/// what it must not (counted in `rewritten`).
+struct Item<T> {
+    kind: T,
+    level: Severity,
+    first: i64,
+    last: i64,
+    citation: String,
+    confidence: f64,
 }
 
-/// The friction moments and delights of a friction reply, and how many
-/// citations were rewritten.
-pub fn friction_and_delights(
-    content: &str,
+/// The items of the array under `list`, each with the keys `type_key`,
+/// `level_key`, `first_seq`, `last_seq`, `citation` and `confidence`.
+fn items<T: Copy>(
+    v: &Value,
+    list: &str,
+    (type_key, level_key): (&str, &str),
+    parse: impl Fn(&str) -> Option<T>,
+    generic: impl Fn(T) -> &'static str,
     c: &Condensed,
-) -> Result<(Vec<Moment>, Vec<Delight>, u64), Rejected> {
-    let o = object(content)?;
-    keys_within(&o, &["moments"], &["delights"], "reply")?;
-    let (found, delights_rewritten) = delights(&o, c)?;
-    let Some(items) = o["moments"].as_array() else {
-        return Err(Rejected::Schema("moments is not an array".into()));
+    rewritten: &mut u64,
+) -> Result<Vec<Item<T>>, Rejected> {
+    let Some(arr) = v.as_array() else {
+        return Err(Rejected::Schema(format!("{list} is not an array")));
     };
-    let mut out = Vec::new();
-    let mut rewritten = 0;
-    for (i, m) in items.iter().enumerate() {
-        let at = format!("moments[{i}]");
+    let mut out = Vec::with_capacity(arr.len());
+    for (i, m) in arr.iter().enumerate() {
+        let at = format!("{list}[{i}]");
         let Some(m) = m.as_object() else {
             return Err(Rejected::Schema(format!("{at} is not an object")));
         };
         only_keys(
             m,
             &[
-                "friction_type",
-                "severity",
+                type_key,
+                level_key,
                 "first_seq",
                 "last_seq",
                 "citation",
@@ -243,18 +190,11 @@ pub fn friction_and_delights(
             &at,
         )?;
         let bad = |f: &str| Rejected::Schema(format!("{at}.{f} is not valid"));
-        let t = m["friction_type"]
+        let kind = m[type_key]
             .as_str()
-            .and_then(FrictionType::from_id)
-            .ok_or_else(|| bad("friction_type"))?;
-        let sev = match m["severity"].as_str() {
-            Some(s) if SEVERITIES.contains(&s) => match s {
-                "low" => Severity::Low,
-                "medium" => Severity::Medium,
-                _ => Severity::High,
-            },
-            _ => return Err(bad("severity")),
-        };
+            .and_then(&parse)
+            .ok_or_else(|| bad(type_key))?;
+        let level = strength(&m[level_key]).ok_or_else(|| bad(level_key))?;
         let first = m["first_seq"].as_i64().ok_or_else(|| bad("first_seq"))?;
         let last = m["last_seq"].as_i64().ok_or_else(|| bad("last_seq"))?;
         if first < 0 || last < first || last > c.max_seq {
@@ -263,27 +203,74 @@ pub fn friction_and_delights(
                 c.max_seq
             )));
         }
-        let conf = m["confidence"].as_f64().ok_or_else(|| bad("confidence"))?;
+        let confidence = m["confidence"].as_f64().ok_or_else(|| bad("confidence"))?;
         let citation = m["citation"]
             .as_str()
             .ok_or_else(|| bad("citation"))?
             .trim();
         let citation = if citation.is_empty() || citation_problem(citation, c).is_some() {
-            rewritten += 1;
-            generic_citation(t).to_string()
+            *rewritten += 1;
+            generic(kind).to_string()
         } else {
             citation.chars().take(300).collect()
         };
-        out.push(Moment::new(
-            t,
-            sev,
+        out.push(Item {
+            kind,
+            level,
             first,
             last,
             citation,
-            conf.clamp(0.0, 1.0),
-        ));
+            confidence: confidence.clamp(0.0, 1.0),
+        });
     }
-    Ok((out, found, rewritten + delights_rewritten))
+    Ok(out)
+}
+
+/// The friction moments and delights of a friction reply, and how many
+/// citations were rewritten. A reply without `delights` (a server without strict
+/// structured outputs, or an older prompt) has none.
+pub fn friction_and_delights(
+    content: &str,
+    c: &Condensed,
+) -> Result<(Vec<Moment>, Vec<Delight>, u64), Rejected> {
+    let o = object(content)?;
+    keys_within(&o, &["moments"], &["delights"], "reply")?;
+    let mut rewritten = 0;
+    let delights = match o.get("delights") {
+        None => Vec::new(),
+        Some(v) => items(
+            v,
+            "delights",
+            ("delight_type", "strength"),
+            DelightType::from_id,
+            generic_delight_citation,
+            c,
+            &mut rewritten,
+        )?
+        .into_iter()
+        .map(|d| Delight {
+            delight_type: d.kind,
+            strength: d.level,
+            first_seq: d.first,
+            last_seq: d.last,
+            citation: d.citation,
+            confidence: d.confidence,
+        })
+        .collect(),
+    };
+    let moments = items(
+        &o["moments"],
+        "moments",
+        ("friction_type", "severity"),
+        FrictionType::from_id,
+        generic_citation,
+        c,
+        &mut rewritten,
+    )?
+    .into_iter()
+    .map(|m| Moment::new(m.kind, m.level, m.first, m.last, m.citation, m.confidence))
+    .collect();
+    Ok((moments, delights, rewritten))
 }
 
 /// The facets of a reply (source `llm`), its summary (rewritten to a generic one
