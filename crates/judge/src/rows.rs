@@ -10,12 +10,13 @@ use signals_lake::schema;
 use crate::delight::Delight;
 use crate::{Facet, Moment, Result};
 
-/// Rows of `frictions`, a moment at a time.
+/// Rows of a table of moments (`frictions`, `delights`: the same columns, a
+/// type and a level each).
 #[derive(Default)]
-pub struct FrictionRows {
+struct SpanRows {
     session: StringBuilder,
-    friction_type: StringBuilder,
-    severity: StringBuilder,
+    kind: StringBuilder,
+    level: StringBuilder,
     first: Int64Builder,
     last: Int64Builder,
     citation: StringBuilder,
@@ -24,28 +25,36 @@ pub struct FrictionRows {
     version: StringBuilder,
 }
 
-impl FrictionRows {
-    /// One moment of `session`, by `judge` at `version`.
-    pub fn push(&mut self, session: &str, m: &Moment, judge: &str, version: &str) {
+impl SpanRows {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        session: &str,
+        (kind, level): (&str, &str),
+        (first, last): (i64, i64),
+        citation: &str,
+        confidence: f64,
+        judge: &str,
+        version: &str,
+    ) {
         self.session.append_value(session);
-        self.friction_type.append_value(m.friction_type.id());
-        self.severity.append_value(m.severity.id());
-        self.first.append_value(m.first_seq);
-        self.last.append_value(m.last_seq);
-        self.citation.append_value(&m.citation);
-        self.confidence.append_value(m.confidence);
+        self.kind.append_value(kind);
+        self.level.append_value(level);
+        self.first.append_value(first);
+        self.last.append_value(last);
+        self.citation.append_value(citation);
+        self.confidence.append_value(confidence);
         self.judge.append_value(judge);
         self.version.append_value(version);
     }
 
-    /// The rows so far, as a batch of the table's file schema.
-    pub fn finish(&mut self) -> Result<RecordBatch> {
+    fn finish(&mut self, table: signals_lake::schema::TableDef) -> Result<RecordBatch> {
         Ok(RecordBatch::try_new(
-            schema::frictions().file_schema(),
+            table.file_schema(),
             vec![
                 Arc::new(self.session.finish()),
-                Arc::new(self.friction_type.finish()),
-                Arc::new(self.severity.finish()),
+                Arc::new(self.kind.finish()),
+                Arc::new(self.level.finish()),
                 Arc::new(self.first.finish()),
                 Arc::new(self.last.finish()),
                 Arc::new(self.citation.finish()),
@@ -54,6 +63,30 @@ impl FrictionRows {
                 Arc::new(self.version.finish()),
             ],
         )?)
+    }
+}
+
+/// Rows of `frictions`, a moment at a time.
+#[derive(Default)]
+pub struct FrictionRows(SpanRows);
+
+impl FrictionRows {
+    /// One moment of `session`, by `judge` at `version`.
+    pub fn push(&mut self, session: &str, m: &Moment, judge: &str, version: &str) {
+        self.0.push(
+            session,
+            (m.friction_type.id(), m.severity.id()),
+            (m.first_seq, m.last_seq),
+            &m.citation,
+            m.confidence,
+            judge,
+            version,
+        );
+    }
+
+    /// The rows so far, as a batch of the table's file schema.
+    pub fn finish(&mut self) -> Result<RecordBatch> {
+        self.0.finish(schema::frictions())
     }
 }
 
@@ -97,47 +130,24 @@ impl FacetRows {
 
 /// Rows of `delights`, a moment at a time.
 #[derive(Default)]
-pub struct DelightRows {
-    session: StringBuilder,
-    delight_type: StringBuilder,
-    strength: StringBuilder,
-    first: Int64Builder,
-    last: Int64Builder,
-    citation: StringBuilder,
-    confidence: Float64Builder,
-    judge: StringBuilder,
-    version: StringBuilder,
-}
+pub struct DelightRows(SpanRows);
 
 impl DelightRows {
     /// One delight moment of `session`, by `judge` at `version`.
     pub fn push(&mut self, session: &str, d: &Delight, judge: &str, version: &str) {
-        self.session.append_value(session);
-        self.delight_type.append_value(d.delight_type.id());
-        self.strength.append_value(d.strength.id());
-        self.first.append_value(d.first_seq);
-        self.last.append_value(d.last_seq);
-        self.citation.append_value(&d.citation);
-        self.confidence.append_value(d.confidence);
-        self.judge.append_value(judge);
-        self.version.append_value(version);
+        self.0.push(
+            session,
+            (d.delight_type.id(), d.strength.id()),
+            (d.first_seq, d.last_seq),
+            &d.citation,
+            d.confidence,
+            judge,
+            version,
+        );
     }
 
     /// The rows so far, as a batch of the table's file schema.
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        Ok(RecordBatch::try_new(
-            schema::delights().file_schema(),
-            vec![
-                Arc::new(self.session.finish()),
-                Arc::new(self.delight_type.finish()),
-                Arc::new(self.strength.finish()),
-                Arc::new(self.first.finish()),
-                Arc::new(self.last.finish()),
-                Arc::new(self.citation.finish()),
-                Arc::new(self.confidence.finish()),
-                Arc::new(self.judge.finish()),
-                Arc::new(self.version.finish()),
-            ],
-        )?)
+        self.0.finish(schema::delights())
     }
 }
