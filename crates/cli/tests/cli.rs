@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use signals_lake::testing::S3TestServer;
+use signals_testkit::S3TestServer;
 
 #[path = "support/discovery.rs"]
 mod discovery;

@@ -15,9 +15,6 @@ pub use sqltext::{placeholders, strip_comments, tables_read};
 
 pub use datafusion;
 
-#[cfg(feature = "test-s3")]
-pub mod testing;
-
 /// A stable 64-bit hash of `text` (FNV-1a): the same on every run and machine,
 /// for deterministic samples and hashed features (never for security).
 pub fn fnv1a(text: &str) -> u64 {

@@ -8,7 +8,7 @@ use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, StringV
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::NaiveDate;
 use object_store::ObjectStoreExt;
-use signals_lake::testing::S3TestServer;
+use signals_testkit::S3TestServer;
 use signals_lake::{Error, Lake, schema};
 
 fn date(s: &str) -> NaiveDate {

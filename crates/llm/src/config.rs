@@ -320,6 +320,9 @@ impl LlmConfig {
     pub(crate) fn client(&self) -> async_openai::Client<async_openai::config::OpenAIConfig> {
         use async_openai::middleware::ReqwestService;
         use async_openai::middleware::retry::OpenAIRetryLayer;
+        // The client's TLS uses ring (see the workspace manifest); installing it
+        // twice is harmless, so every client build makes sure of it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let service = tower::ServiceBuilder::new()
             .layer(OpenAIRetryLayer::new(self.http_retries))
             .service(ReqwestService::default());

@@ -1,5 +1,8 @@
 //! A real S3-compatible server on loopback (s3s-fs over a temporary directory), so
 //! tests exercise `s3://` lakes over HTTP instead of a mock.
+//!
+//! Its own crate, a dev-dependency only: were it a feature of `signals-lake`,
+//! `cargo test` would build the lake (and every crate above it) a second time.
 
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
@@ -53,7 +56,7 @@ impl S3TestServer {
         })
     }
 
-    /// Object store options for [`crate::Lake::open_with`].
+    /// Object store options for `signals_lake::Lake::open_with`.
     pub fn options(&self) -> Vec<(String, String)> {
         vec![
             ("aws_endpoint".into(), self.endpoint.clone()),
