@@ -219,7 +219,8 @@ fn errors_are_clear_and_exit_non_zero() {
 
 /// The landing zone on S3: sessions put under a prefix are taken in by the daily
 /// run's `ingest` stage, each object once; a second run changes nothing, a new
-/// object is ingested alone, and a replaced one is read again.
+/// object is ingested alone, and a replaced one replaces its sessions (one gone,
+/// one shorter, one new).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_daily_run_ingests_what_lands_in_s3_once() {
     let server = S3TestServer::start("lake-bucket").await.unwrap();
@@ -273,7 +274,7 @@ async fn the_daily_run_ingests_what_lands_in_s3_once() {
         let q = |sql: &str| ok(&signals_env(lake, &["sql", "--format", "csv", sql], &env));
         let first = run("2026-11-03");
         let second = run("2026-11-03");
-        let files = q("SELECT count(*) AS n, count(DISTINCT dates) AS d FROM ingested_files");
+        let files = q("SELECT dates FROM ingested_files ORDER BY path");
         let sessions = q("SELECT count(*) AS n FROM sessions");
         (first, second, files, sessions, env)
     })
@@ -285,16 +286,33 @@ async fn the_daily_run_ingests_what_lands_in_s3_once() {
         "{first}"
     );
     assert!(second.contains("already complete"), "{second}");
-    // The empty 11-00 object is in the manifest too (unrecognized): 4 rows.
-    assert_eq!(files, "n,d\n4,1\n");
+    // The empty 11-00 object is in the manifest too (unrecognized, no dates); each
+    // object has the dates its own rows are in.
+    assert_eq!(files, "dates\n\"\"\n2026-11-01\n2026-11-02\n2026-11-03\n");
     assert_eq!(sessions, "n\n300\n");
 
-    // A new object comes alone; a replaced one is read again.
+    // A new object comes alone; a replaced one replaces its sessions: the new
+    // version of 11-02 lacks its first session, the last event of its last one,
+    // and has a session the old one did not.
     put(4, sample(4)).await;
     let day2 = sample(2);
     let mut more = flate2::read::GzDecoder::new(&day2[..]);
     let mut text = String::new();
     std::io::Read::read_to_string(&mut more, &mut text).unwrap();
+    let id = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["session_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let (gone, shorter) = (id(lines[0]), id(lines[lines.len() - 1]));
+    let shorter_events = lines.iter().filter(|l| id(l) == shorter).count() - 1;
+    let mut text: String = lines[..lines.len() - 1]
+        .iter()
+        .filter(|l| id(l) != gone)
+        .map(|l| format!("{l}\n"))
+        .collect();
     text.push_str("{\"session_id\":\"late-1\",\"seq\":0,\"ts\":\"2026-11-02T23:00:00Z\",\"kind\":\"session_start\",\"agent\":\"droid\"}\n");
     put(2, text.into_bytes()).await;
     let out = tokio::task::spawn_blocking(move || {
@@ -323,7 +341,17 @@ async fn the_daily_run_ingests_what_lands_in_s3_once() {
         ));
         let late = ok(&signals_env(
             lake,
-            &["sql", "--format", "csv", "SELECT count(*) AS n FROM sessions WHERE session_id = 'late-1' AND date = '2026-11-02'"],
+            &[
+                "sql",
+                "--format",
+                "csv",
+                &format!(
+                    "SELECT (SELECT count(*) FROM sessions WHERE session_id = 'late-1' AND date = '2026-11-02') AS late, \
+                     (SELECT count(*) FROM events WHERE session_id = '{gone}') AS gone, \
+                     (SELECT count(*) FROM events WHERE session_id = '{shorter}') AS shorter, \
+                     (SELECT count(*) FROM sessions) AS sessions"
+                ),
+            ],
             &env,
         ));
         (third, rows, late)
@@ -339,7 +367,10 @@ async fn the_daily_run_ingests_what_lands_in_s3_once() {
         rows,
         "outcome,n\ningested,4\nreingested,1\nunrecognized,1\n"
     );
-    assert_eq!(late, "n\n1\n");
+    assert_eq!(
+        late,
+        format!("late,gone,shorter,sessions\n1,0,{shorter_events},400\n")
+    );
 }
 
 /// `signals ... | head`: a reader that closes early ends the command quietly

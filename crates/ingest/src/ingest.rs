@@ -99,8 +99,46 @@ pub struct IngestReport {
     pub took_over_from: Option<String>,
 }
 
+/// Objects read again because they changed (the landing zone): the rows their
+/// earlier versions left are dropped from the dates they touched before the new
+/// read is merged, so a new version replaces its sessions instead of adding to
+/// them. Rows other objects gave the same sessions stay.
+#[derive(Debug, Clone, Default)]
+pub struct Replacing {
+    /// The objects' names, as recorded in `events.source_file`.
+    pub sources: BTreeSet<String>,
+    /// The dates their earlier versions touched.
+    pub dates: BTreeSet<NaiveDate>,
+}
+
+impl Replacing {
+    /// `AND`-ed onto a query over `events`: leaves out the replaced objects' rows.
+    fn filter(&self, qualifier: &str) -> String {
+        if self.sources.is_empty() {
+            return String::new();
+        }
+        let list = self
+            .sources
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(" AND coalesce({qualifier}source_file, '') NOT IN ({list})")
+    }
+}
+
 /// Ingest `inputs` into `lake`.
 pub async fn ingest(lake: &Lake, inputs: Vec<Input>, opts: &IngestOptions) -> Result<IngestReport> {
+    ingest_replacing(lake, inputs, opts, &Replacing::default()).await
+}
+
+/// [`ingest`], first dropping what earlier versions of replaced objects left.
+pub async fn ingest_replacing(
+    lake: &Lake,
+    inputs: Vec<Input>,
+    opts: &IngestOptions,
+    replacing: &Replacing,
+) -> Result<IngestReport> {
     // Parquet files (by their magic number, or all with --format parquet) become
     // interchange JSON lines in a temporary file first.
     let parquet = opts.format.as_deref() == Some("parquet");
@@ -133,7 +171,7 @@ pub async fn ingest(lake: &Lake, inputs: Vec<Input>, opts: &IngestOptions) -> Re
         }
     };
     let took_over_from = lease.taken_over().map(|r| r.holder.clone());
-    let result = ingest_locked(lake, inputs, forced, opts).await;
+    let result = ingest_locked(lake, inputs, forced, opts, replacing).await;
     lease.release().await?;
     result.map(|mut r| {
         r.took_over_from = took_over_from;
@@ -146,6 +184,7 @@ async fn ingest_locked(
     inputs: Vec<Input>,
     forced: Option<Arc<dyn Format>>,
     opts: &IngestOptions,
+    replacing: &Replacing,
 ) -> Result<IngestReport> {
     let tmp = tempfile::Builder::new()
         .prefix("signals-ingest-")
@@ -172,7 +211,7 @@ async fn ingest_locked(
     let ingest_date = opts.now.date_naive();
 
     // Final date of every staged session, taking what the lake already holds into account.
-    let existing = existing_sessions(&ctx, &pass1.sessions).await?;
+    let existing = existing_sessions(&ctx, &pass1.sessions, replacing).await?;
     let mut dates: SessionMap<NaiveDate> =
         SessionMap::with_capacity_and_hasher(pass1.sessions.len(), Default::default());
     let mut moves: Vec<(String, NaiveDate, NaiveDate)> = Vec::new();
@@ -212,7 +251,7 @@ async fn ingest_locked(
     if !moves.is_empty() {
         let moved_dir = tmp.path().join("moved");
         std::fs::create_dir_all(&moved_dir)?;
-        ctx.sql(&moved_events_sql())
+        ctx.sql(&moved_events_sql(replacing))
             .await?
             .write_parquet(
                 &format!("{}/", moved_dir.display()),
@@ -224,6 +263,7 @@ async fn ingest_locked(
     }
     let mut affected: BTreeSet<NaiveDate> = staged_dates.iter().copied().collect();
     affected.extend(moves.iter().map(|m| m.1));
+    affected.extend(replacing.dates.iter().copied());
 
     let events_def = schema::events();
     let sessions_def = schema::sessions();
@@ -233,7 +273,7 @@ async fn ingest_locked(
         let (ctx, moves, events_def, sessions_def) = (&ctx, &moves, &events_def, &sessions_def);
         let staged = staged_set.contains(date);
         async move {
-            let sql = merge_events_sql(*date, moves, staged);
+            let sql = merge_events_sql(*date, moves, staged, replacing);
             let stream = first_per_key(ctx.sql(&sql).await?.execute_stream().await?);
             let events = lake.write_partition(events_def, *date, stream).await?;
             let df = ctx
@@ -404,10 +444,12 @@ impl crate::format::EventSink for ProgressSink<'_> {
     }
 }
 
-/// Sessions already in the lake among `staged`: id -> (date, earliest ts µs).
+/// Sessions already in the lake among `staged`: id -> (date, earliest ts µs). The
+/// earliest time leaves out the rows of replaced objects, which are about to go.
 async fn existing_sessions(
     ctx: &SessionContext,
     staged: &SessionMap<crate::stage::SessionState>,
+    replacing: &Replacing,
 ) -> Result<HashMap<String, (NaiveDate, Option<i64>)>> {
     if staged.is_empty() {
         return Ok(HashMap::new());
@@ -446,6 +488,47 @@ async fn existing_sessions(
             let date = signals_lake::parse_date(dates.value(i))?;
             let ts = started.is_valid(i).then(|| started.value(i));
             out.insert(ids.value(i).to_string(), (date, ts));
+        }
+    }
+    if !replacing.dates.is_empty() {
+        let dates = replacing
+            .dates
+            .iter()
+            .map(|d| format!("'{d}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let batches = ctx
+            .sql(&format!(
+                "SELECT e.session_id, min(e.ts) FROM events e
+                 JOIN staged_ids t ON e.session_id = t.session_id
+                 WHERE e.date IN ({dates}){} GROUP BY e.session_id",
+                replacing.filter("e.")
+            ))
+            .await?
+            .collect()
+            .await?;
+        let mut remaining: HashMap<String, Option<i64>> = HashMap::new();
+        for batch in batches {
+            let ids = arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+            let ids = ids.as_string::<i32>();
+            let ts = batch
+                .column(1)
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .ok_or_else(|| Error::Internal("events.ts is not µs".into()))?;
+            for i in 0..batch.num_rows() {
+                remaining.insert(
+                    ids.value(i).to_string(),
+                    ts.is_valid(i).then(|| ts.value(i)),
+                );
+            }
+        }
+        // A session in a date the replaced objects touched starts at its earliest
+        // remaining row (none: only the new read dates it).
+        for (id, (date, ts)) in out.iter_mut() {
+            if replacing.dates.contains(date) {
+                *ts = remaining.get(id).copied().flatten();
+            }
         }
     }
     ctx.deregister_table("staged_ids")?;
@@ -504,11 +587,12 @@ fn event_columns(qualifier: &str) -> String {
 }
 
 /// The rows of every moved session, from its old partition, under its new date.
-fn moved_events_sql() -> String {
+fn moved_events_sql(replacing: &Replacing) -> String {
     let cols = event_columns("e.");
     format!(
         "SELECT {cols}, m.new_date AS date FROM events e
-         JOIN moves m ON e.session_id = m.session_id AND e.date = m.old_date"
+         JOIN moves m ON e.session_id = m.session_id AND e.date = m.old_date{}",
+        replacing.filter("e.")
     )
 }
 
@@ -519,11 +603,13 @@ fn merge_events_sql(
     date: NaiveDate,
     moves: &[(String, NaiveDate, NaiveDate)],
     staged: bool,
+    replacing: &Replacing,
 ) -> String {
     let cols = event_columns("");
     let moved_out = moves.iter().any(|m| m.1 == date);
     let mut parts = vec![format!(
-        "SELECT {cols}, 0 AS _prio FROM events WHERE date = '{date}'{}",
+        "SELECT {cols}, 0 AS _prio FROM events WHERE date = '{date}'{}{}",
+        replacing.filter(""),
         if moved_out {
             format!(
                 " AND session_id NOT IN (SELECT session_id FROM moves WHERE old_date = '{date}')"

@@ -5,22 +5,24 @@
 //! version, when, which dates, outcome), so each object version is ingested once:
 //! the daily run costs what arrived, not the history.
 //!
-//! A changed object (same path, new ETag or size) is read again: its events
-//! replace those of the same session and `seq` (the newest ingest wins, as for any
-//! re-ingest); events it no longer holds stay. Logs that agents append to — the
-//! usual case — come out exactly as a fresh read.
+//! A changed object (same path, new ETag or size) is read again and replaces what
+//! its earlier versions gave: their rows are dropped from the dates the manifest
+//! says they touched, then the new version is merged, so a session the new version
+//! no longer holds (or holds shorter) is gone (or shorter). Rows other objects gave
+//! the same sessions stay. Logs that agents append to — the usual case — come out
+//! exactly as a fresh read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use object_store::{ObjectMeta, ObjectStoreExt};
 use signals_lake::{Lake, schema};
 
 use crate::input::Input;
-use crate::{Error, IngestOptions, IngestReport, Result, ingest};
+use crate::{Error, IngestOptions, IngestReport, Replacing, Result, ingest_replacing};
 
 /// What a landing-zone ingest did.
 #[derive(Debug, Clone, Default)]
@@ -78,7 +80,7 @@ pub async fn land(lake: &Lake, source: &str, opts: &IngestOptions) -> Result<Lan
     let src = Lake::open(&base)?;
     let objects = list_objects(&src, &base, pattern.as_ref()).await?;
 
-    // What the manifest has: path -> the versions read.
+    // What the manifest has: path -> the versions read and the dates they touched.
     let seen = manifest(lake).await?;
     let mut report = LandReport {
         listed: objects.len() as u64,
@@ -92,7 +94,7 @@ pub async fn land(lake: &Lake, source: &str, opts: &IngestOptions) -> Result<Lan
             m.last_modified.timestamp_micros(),
         );
         match seen.get(&url) {
-            Some(keys) if keys.contains(&key) => report.unchanged += 1,
+            Some(s) if s.keys.contains(&key) => report.unchanged += 1,
             Some(_) => {
                 report.changed += 1;
                 todo.push((m, url, true));
@@ -125,8 +127,16 @@ pub async fn land(lake: &Lake, source: &str, opts: &IngestOptions) -> Result<Lan
             bytes: bytes.to_vec(),
         });
     }
-    let r = ingest(lake, inputs, opts).await?;
-    record(lake, source, &todo, &r, opts.now).await?;
+    let mut replacing = Replacing::default();
+    for (_, url, changed) in &todo {
+        if *changed && let Some(s) = seen.get(url) {
+            replacing.sources.insert(url.clone());
+            replacing.dates.extend(s.dates.iter().copied());
+        }
+    }
+    let r = ingest_replacing(lake, inputs, opts, &replacing).await?;
+    let touched = dates_touched(lake, &todo, &r).await?;
+    record(lake, source, &todo, &r, &touched, opts.now).await?;
     report.ingest = Some(r);
     Ok(report)
 }
@@ -171,17 +181,26 @@ fn relative(root: &object_store::path::Path, meta: &ObjectMeta) -> String {
         .to_string()
 }
 
-/// The manifest: each object URL with the version keys already read.
-async fn manifest(lake: &Lake) -> Result<BTreeMap<String, BTreeSet<String>>> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+/// What the manifest holds of one object.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The version keys already read.
+    keys: BTreeSet<String>,
+    /// The dates any of them touched.
+    dates: BTreeSet<NaiveDate>,
+}
+
+/// The manifest: each object URL with what was read of it.
+async fn manifest(lake: &Lake) -> Result<BTreeMap<String, Seen>> {
+    let mut out: BTreeMap<String, Seen> = BTreeMap::new();
     if lake.partitions("ingested_files").await?.is_empty() {
         return Ok(out);
     }
     let ctx = lake.session_context().await?;
     let batches = ctx
         .sql(
-            "SELECT path, e_tag, size, CAST(date_part('epoch', last_modified) * 1000000 AS BIGINT) AS modified \
-             FROM ingested_files",
+            "SELECT path, e_tag, size, CAST(date_part('epoch', last_modified) * 1000000 AS BIGINT) AS modified, \
+             coalesce(dates, '') AS dates FROM ingested_files",
         )
         .await?
         .collect()
@@ -191,6 +210,8 @@ async fn manifest(lake: &Lake) -> Result<BTreeMap<String, BTreeSet<String>>> {
         let tag = arrow::compute::cast(b.column(1), &arrow::datatypes::DataType::Utf8)?;
         let size = arrow::compute::cast(b.column(2), &arrow::datatypes::DataType::Int64)?;
         let modified = arrow::compute::cast(b.column(3), &arrow::datatypes::DataType::Int64)?;
+        let dates = arrow::compute::cast(b.column(4), &arrow::datatypes::DataType::Utf8)?;
+        let dates = dates.as_any().downcast_ref::<StringArray>().expect("utf8");
         let (path, tag) = (
             path.as_any().downcast_ref::<StringArray>().expect("utf8"),
             tag.as_any().downcast_ref::<StringArray>().expect("utf8"),
@@ -206,9 +227,50 @@ async fn manifest(lake: &Lake) -> Result<BTreeMap<String, BTreeSet<String>>> {
                 size.value(i),
                 modified.value(i),
             );
-            out.entry(path.value(i).to_string())
+            let seen = out.entry(path.value(i).to_string()).or_default();
+            seen.keys.insert(key);
+            for d in dates.value(i).split(',').filter(|d| !d.is_empty()) {
+                seen.dates.insert(signals_lake::parse_date(d)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The dates of `events` that rows of each object just read are in (read from
+/// the partitions the ingest rewrote).
+async fn dates_touched(
+    lake: &Lake,
+    read: &[(ObjectMeta, String, bool)],
+    r: &IngestReport,
+) -> Result<BTreeMap<String, BTreeSet<NaiveDate>>> {
+    let mut out: BTreeMap<String, BTreeSet<NaiveDate>> = BTreeMap::new();
+    if r.dates.is_empty() || read.is_empty() {
+        return Ok(out);
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let dates: Vec<String> = r.dates.iter().map(|d| quote(&d.to_string())).collect();
+    let names: Vec<String> = read.iter().map(|(_, u, _)| quote(u)).collect();
+    let ctx = lake.session_context().await?;
+    let batches = ctx
+        .sql(&format!(
+            "SELECT DISTINCT source_file, date FROM events \
+             WHERE date IN ({}) AND source_file IN ({})",
+            dates.join(", "),
+            names.join(", ")
+        ))
+        .await?
+        .collect()
+        .await?;
+    for b in batches {
+        let file = arrow::compute::cast(b.column(0), &arrow::datatypes::DataType::Utf8)?;
+        let file = file.as_any().downcast_ref::<StringArray>().expect("utf8");
+        let date = arrow::compute::cast(b.column(1), &arrow::datatypes::DataType::Utf8)?;
+        let date = date.as_any().downcast_ref::<StringArray>().expect("utf8");
+        for i in 0..b.num_rows() {
+            out.entry(file.value(i).to_string())
                 .or_default()
-                .insert(key);
+                .insert(signals_lake::parse_date(date.value(i))?);
         }
     }
     Ok(out)
@@ -220,11 +282,12 @@ async fn record(
     source: &str,
     read: &[(ObjectMeta, String, bool)],
     r: &IngestReport,
+    touched: &BTreeMap<String, BTreeSet<NaiveDate>>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let def = schema::ingested_files();
     let day = now.date_naive();
-    let batch = manifest_batch(source, read, r, now)?;
+    let batch = manifest_batch(source, read, r, touched, now)?;
     // The day's partition keeps what earlier ingests of the day recorded.
     let mut batches = Vec::new();
     if lake.partitions("ingested_files").await?.contains(&day) {
@@ -251,14 +314,17 @@ fn manifest_batch(
     source: &str,
     read: &[(ObjectMeta, String, bool)],
     r: &IngestReport,
+    touched: &BTreeMap<String, BTreeSet<NaiveDate>>,
     now: DateTime<Utc>,
 ) -> Result<RecordBatch> {
-    let dates = r
-        .dates
-        .iter()
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let dates = |url: &str| {
+        touched.get(url).map(|ds| {
+            ds.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    };
     let unrecognized: BTreeSet<&str> = r.unrecognized.iter().map(String::as_str).collect();
     let n = read.len();
     let outcome = |url: &str, changed: bool| {
@@ -297,7 +363,9 @@ fn manifest_batch(
             Arc::new(StringArray::from_iter_values(
                 read.iter().map(|(_, u, c)| outcome(u, *c)),
             )),
-            Arc::new(StringArray::from(vec![dates; n])),
+            Arc::new(StringArray::from_iter_values(
+                read.iter().map(|(_, u, _)| dates(u).unwrap_or_default()),
+            )),
         ],
     )?)
 }

@@ -12,7 +12,7 @@ pub mod parquet_in;
 pub mod registry;
 pub mod stage;
 
-pub use ingest::{IngestOptions, IngestReport, ingest};
+pub use ingest::{IngestOptions, IngestReport, Replacing, ingest, ingest_replacing};
 
 /// Errors of the ingest crate.
 #[derive(Debug, thiserror::Error)]

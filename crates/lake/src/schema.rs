@@ -340,13 +340,13 @@ pub fn ingested_files() -> TableDef {
                 "outcome",
                 DataType::Utf8,
                 false,
-                "`ingested` (new), `reingested` (the path was read before with another ETag or size: its events replace those of the same session and seq), or `unrecognized` (format not detected: not read)",
+                "`ingested` (new), `reingested` (the path was read before with another ETag or size: what its earlier versions gave is replaced by what this one holds), or `unrecognized` (format not detected: not read)",
             ),
             col(
                 "dates",
                 DataType::Utf8,
                 false,
-                "the event dates the ingest that read it rewrote (comma-separated; shared by the objects of one ingest)",
+                "the dates of `events` this object's rows are in (comma-separated, empty when it gave none): where its rows are dropped if it is replaced",
             ),
         ],
     }
