@@ -73,8 +73,7 @@ slices AS (
                           'tool_confirmed', 'tool_rejected', 'tool_cancelled')
 ),
 types AS (
-    SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
-        ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
+    SELECT friction_type FROM friction_types
 ),
 -- One row per windowed session and friction type it has (`session_frictions`,
 -- with its moments), plus one row per windowed session with friction_type NULL
@@ -141,20 +140,9 @@ scored AS (
         END AS z
     FROM tested
 ),
-with_t AS (
-    SELECT *, 1 / (1 + 0.2316419 * abs(z)) AS t FROM scored
-),
-with_p AS (
-    SELECT
-        *,
-        -- Upper tail Q(|z|) = phi(|z|) * poly(t), t = 1 / (1 + 0.2316419 |z|).
-        exp(-z * z / 2) / sqrt(2 * pi())
-            * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429)))) AS tail
-    FROM with_t
-),
+-- One-sided: P(Z > z) (`normal_sf`, crates/lake/src/stats.rs).
 with_pv AS (
-    SELECT *, CASE WHEN z IS NULL THEN NULL WHEN z >= 0 THEN tail ELSE 1 - tail END AS p_value
-    FROM with_p
+    SELECT *, normal_sf(z) AS p_value FROM scored
 ),
 -- Rank the tested rows by p-value (ties broken by the row's key, so the order is
 -- total and the same ascending and descending).

@@ -104,8 +104,7 @@ window_days AS (
     FROM active
 ),
 types AS (
-    SELECT friction_type FROM (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'),
-        ('error_event'), ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
+    SELECT friction_type FROM friction_types
 ),
 -- Each session with each friction type it has, once (`session_frictions`: each
 -- day deduplicated once, by its stage). A session id is unique in the lake (ingest
@@ -244,20 +243,18 @@ rated AS (
     FROM measured
 ),
 -- z_a/2 for the power figures: the upper $remeasure_max_q / 2 point of the normal
--- distribution (Abramowitz & Stegun 26.2.23).
+-- distribution (`normal_isf`, crates/lake/src/stats.rs).
 alpha AS (
-    SELECT tt - (2.515517 + tt * (0.802853 + tt * 0.010328)) / (1 + tt * (1.432788 + tt * (0.189269 + tt * 0.001308))) AS z_alpha
-    FROM (SELECT sqrt(-2 * ln($remeasure_max_q / 2.0)) AS tt) x
+    SELECT normal_isf($remeasure_max_q / 2.0) AS z_alpha
 ),
 with_t AS (
-    SELECT r.*, a.z_alpha, 1 / (1 + 0.2316419 * abs(r.z)) AS t FROM rated r CROSS JOIN alpha a
+    SELECT r.*, a.z_alpha FROM rated r CROSS JOIN alpha a
 ),
 with_p AS (
     SELECT
         *,
-        -- Two-sided: 2 Q(|z|), Q(x) = phi(x) * poly(t), t = 1 / (1 + 0.2316419 x).
-        2 * exp(-z * z / 2) / sqrt(2 * pi())
-            * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429)))) AS p_value,
+        -- Two-sided: 2 P(Z > |z|).
+        2 * normal_sf(abs(z)) AS p_value,
         CASE WHEN w > 0 THEN sqrt(greatest((adj_change * sato_p + sato_q) / (w * w), 0.0)) END AS se,
         -- What the output uses more than once is computed here, once: DataFusion
         -- would otherwise take each repeated expression out into a projection of

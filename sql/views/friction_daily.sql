@@ -26,6 +26,5 @@ SELECT
     coalesce(p.medium, 0) AS medium,
     coalesce(p.low, 0) AS low
 FROM days d
-CROSS JOIN (VALUES ('abandoned_tool'), ('rephrasing_cascade'), ('context_churn'), ('error_event'),
-    ('tone_escalation'), ('backtracking'), ('platform_confusion')) AS t(friction_type)
+CROSS JOIN friction_types t
 LEFT JOIN per p ON p.date = d.date AND p.friction_type = t.friction_type

@@ -2,12 +2,12 @@
 
 use std::io::BufRead;
 
-use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::Result;
 use crate::format::{EventSink, Format, read_lines_parallel};
+pub use crate::model::parse_ts;
 use crate::model::{END_STATUSES, Event, KINDS, TOOL_STATUSES};
 
 /// Fields the interchange format gives a column; everything else goes to `attrs`.
@@ -45,7 +45,7 @@ impl Format for Interchange {
     fn detect(&self, _file_name: &str, head: &[u8]) -> bool {
         // A first non-empty line that is an object with `session_id` and `kind`
         // (read for its top-level fields when it is too long or deep to parse).
-        crate::adapters::first_json(head)
+        crate::sniff::first_json(head)
             .is_some_and(|v| v.get("session_id").is_some() && v.get("kind").is_some())
     }
 
@@ -248,14 +248,6 @@ pub fn parse_line(line: &str) -> std::result::Result<Event, String> {
         e.attrs = Some(Value::Object(attrs).to_string());
     }
     Ok(e)
-}
-
-/// Parse an RFC 3339 timestamp (also accepting a space instead of `T`).
-pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_rfc3339(&s.replacen(' ', "T", 1)))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

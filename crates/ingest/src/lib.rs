@@ -10,6 +10,7 @@ pub mod landing;
 pub mod model;
 pub mod parquet_in;
 pub mod registry;
+pub mod sniff;
 pub mod stage;
 
 pub use ingest::{IngestOptions, IngestReport, Replacing, ingest, ingest_replacing};

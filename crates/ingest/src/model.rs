@@ -317,3 +317,11 @@ pub fn quarantine_batch(rows: &[QuarantineRow], ingested_at_micros: i64) -> Reco
     RecordBatch::try_new(schema::quarantine().file_schema(), columns)
         .expect("builder columns follow the quarantine schema")
 }
+
+/// Parse an RFC 3339 timestamp (also accepting a space instead of `T`).
+pub fn parse_ts(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(&s.replacen(' ', "T", 1)))
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}

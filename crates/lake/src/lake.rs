@@ -379,6 +379,9 @@ impl Lake {
             .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let ctx = SessionContext::new_with_config_rt(config, Arc::clone(&self.runtime));
         self.register(&ctx)?;
+        for f in crate::stats::udfs() {
+            ctx.register_udf(f);
+        }
         for def in all_tables() {
             self.register_table(&ctx, &def)?;
         }

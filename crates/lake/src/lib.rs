@@ -7,6 +7,7 @@ mod lake;
 mod lease;
 pub mod schema;
 mod sqltext;
+pub mod stats;
 
 pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column};

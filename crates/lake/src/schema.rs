@@ -1198,6 +1198,11 @@ pub const DERIVED: &[(&str, &str)] = &[("session_frictions", "frictions")];
 /// Views every lake session defines over the tables: (name, `CREATE VIEW` SQL from
 /// `sql/views/`).
 pub const VIEWS: &[(&str, &str)] = &[
+    // First: the views below read it.
+    (
+        "friction_types",
+        include_str!("../../../sql/views/friction_types.sql"),
+    ),
     (
         "session_facets_wide",
         include_str!("../../../sql/views/session_facets_wide.sql"),

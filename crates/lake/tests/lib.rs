@@ -8,8 +8,8 @@ use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, StringV
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::NaiveDate;
 use object_store::ObjectStoreExt;
-use signals_testkit::S3TestServer;
 use signals_lake::{Error, Lake, schema};
+use signals_testkit::S3TestServer;
 
 fn date(s: &str) -> NaiveDate {
     signals_lake::parse_date(s).unwrap()

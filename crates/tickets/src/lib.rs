@@ -13,7 +13,7 @@ pub mod ticket;
 
 pub use file::{Action, FileOptions, FileReport, file_tickets, snapshot};
 pub use resolve::{ResolveOptions, ResolveReport, resolve_tickets};
-pub use sink::{Ledger, Note, Sink, SinkConfig};
+pub use sink::{GitHub, Ledger, Linear, Markdown, Note, Opened, Sink, SinkConfig, TicketSink};
 pub use ticket::Resolution;
 pub use ticket::{Ticket, fingerprint};
 

@@ -335,7 +335,7 @@ impl State {
                         continue;
                     }
                     let at = text(&a, "event.timestamp")
-                        .and_then(|t| crate::interchange::parse_ts(&t))
+                        .and_then(|t| crate::model::parse_ts(&t))
                         .or_else(|| nanos(rec.time_unix_nano))
                         .or_else(|| nanos(rec.observed_time_unix_nano));
                     self.event(n, &name, &session, at, &a, sink);

@@ -4,3 +4,4 @@ mod generated;
 mod handwritten;
 mod phrases;
 mod privacy;
+mod types;

@@ -144,7 +144,7 @@ impl LakeDb {
         let r = signals_tickets::file_tickets(
             &self.lake,
             date,
-            &signals_tickets::Sink::Markdown,
+            &signals_tickets::Sink::markdown(),
             &opts,
         )
         .await

@@ -412,7 +412,7 @@ async fn markdown_tickets_are_files_in_the_lake_with_their_history() {
     }
     let opts = FileOptions::default();
     for d in ["2026-12-01", "2026-12-01", "2026-12-02", "2026-12-05"] {
-        file_tickets(&lake, day(d), &Sink::Markdown, &opts)
+        file_tickets(&lake, day(d), &Sink::markdown(), &opts)
             .await
             .unwrap();
     }
@@ -434,7 +434,7 @@ async fn markdown_tickets_are_files_in_the_lake_with_their_history() {
     let r = file_tickets(
         &lake,
         day("2026-12-02"),
-        &Sink::Markdown,
+        &Sink::markdown(),
         &FileOptions {
             dry_run: true,
             ..opts
