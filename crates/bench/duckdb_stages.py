@@ -25,6 +25,20 @@ def dialect(sql: str) -> str:
     return ARROW_DATE.sub(r"CAST(DATE '1970-01-01' + CAST(\1 AS INT) AS VARCHAR)", sql)
 
 
+# The SQL functions the lake registers in DataFusion (crates/lake/src/stats.rs),
+# as DuckDB macros with the same approximations.
+MACROS = [
+    "CREATE MACRO _sf_tail(t, z) AS exp(-z * z / 2) / sqrt(2 * pi()) * t * (0.319381530 + t * "
+    "(-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))",
+    "CREATE MACRO normal_sf(z) AS CASE WHEN z >= 0 THEN _sf_tail(1 / (1 + 0.2316419 * abs(z)), z) "
+    "ELSE 1 - _sf_tail(1 / (1 + 0.2316419 * abs(z)), z) END",
+    "CREATE MACRO _isf_upper(tt) AS tt - (2.515517 + tt * (0.802853 + tt * 0.010328)) / "
+    "(1 + tt * (1.432788 + tt * (0.189269 + tt * 0.001308)))",
+    "CREATE MACRO normal_isf(p) AS CASE WHEN p <= 0 OR p >= 1 THEN NULL "
+    "WHEN p <= 0.5 THEN _isf_upper(sqrt(-2 * ln(p))) ELSE -_isf_upper(sqrt(-2 * ln(1 - p))) END",
+]
+
+
 def main() -> None:
     job = json.load(sys.stdin)
     con = duckdb.connect()
@@ -43,6 +57,8 @@ def main() -> None:
         else:
             spec = ", ".join(f'"{c}" {t}' for c, t in cols + [["date", "VARCHAR"]])
             con.execute(f"CREATE TABLE {name} ({spec})")
+    for sql in MACROS:
+        con.execute(sql)
     for sql in job["views"]:
         con.execute(dialect(sql))
     out = {}
