@@ -105,12 +105,7 @@ pub(super) async fn submit(
     lake: &Lake,
     date: NaiveDate,
 ) -> Result<()> {
-    let pending: Vec<String> = state
-        .requests
-        .iter()
-        .filter(|(_, r)| r.status == "pending")
-        .map(|(k, _)| k.clone())
-        .collect();
+    let pending = state.pending();
     if pending.is_empty() {
         return Ok(());
     }

@@ -109,6 +109,15 @@ impl State {
         lake.path(&format!("_llm/date={date}.json"))
     }
 
+    /// The keys of the requests waiting to go out.
+    pub(super) fn pending(&self) -> Vec<String> {
+        self.requests
+            .iter()
+            .filter(|(_, r)| r.status == "pending")
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     pub(super) async fn load(lake: &Lake, date: NaiveDate) -> Result<Option<State>> {
         match lake.store().get(&Self::path(lake, date)).await {
             Ok(r) => Ok(Some(serde_json::from_slice(&r.bytes().await?)?)),

@@ -25,12 +25,7 @@ pub(super) async fn sync_round(
     lake: &Lake,
     date: NaiveDate,
 ) -> Result<()> {
-    let pending: Vec<String> = state
-        .requests
-        .iter()
-        .filter(|(_, r)| r.status == "pending")
-        .map(|(k, _)| k.clone())
-        .collect();
+    let pending = state.pending();
     let bodies: Vec<(String, LlmPass, Value)> = pending
         .into_iter()
         .filter_map(|k| {
