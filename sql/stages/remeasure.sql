@@ -222,12 +222,14 @@ measured AS (
         coalesce(sum(n1), 0) AS after_sessions,
         coalesce(sum(a), 0) AS after_affected,
         count(dev) AS strata,
-        sum(dev) AS dev,
-        sum(var) AS var,
-        sum(w) AS w,
-        sum(rd) AS rd,
-        sum(sato_p) AS sato_p,
-        sum(sato_q) AS sato_q
+        -- Float sums in stratum order: SUM adds in whatever order the parallel
+        -- aggregation delivers rows, so a rerun could differ in the last bits.
+        list_sum(array_agg(dev ORDER BY stratum)) AS dev,
+        list_sum(array_agg(var ORDER BY stratum)) AS var,
+        list_sum(array_agg(w ORDER BY stratum)) AS w,
+        list_sum(array_agg(rd ORDER BY stratum)) AS rd,
+        list_sum(array_agg(sato_p ORDER BY stratum)) AS sato_p,
+        list_sum(array_agg(sato_q ORDER BY stratum)) AS sato_q
     FROM stratum_stats
     GROUP BY version, day, today, source, ticket_id, friction_type
 ),
