@@ -15,9 +15,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use signals_lake::Lake;
 
+use super::Round;
 use super::state::{BatchRec, State};
 use super::{Answer, completion, custom_id, request_body, settle};
-use crate::condense::Condensed;
 use crate::config::LlmConfig;
 use crate::request::LlmPass;
 use crate::{Error, Result};
@@ -97,14 +97,14 @@ pub(super) fn status_name(s: &BatchStatus) -> &'static str {
     }
 }
 
-pub(super) async fn submit(
-    client: &Client<OpenAIConfig>,
-    state: &mut State,
-    condensed: &BTreeMap<String, Condensed>,
-    cfg: &LlmConfig,
-    lake: &Lake,
-    date: NaiveDate,
-) -> Result<()> {
+pub(super) async fn submit(round: &Round<'_>, state: &mut State) -> Result<()> {
+    let &Round {
+        client,
+        condensed,
+        cfg,
+        lake,
+        date,
+    } = round;
     let pending = state.pending();
     if pending.is_empty() {
         return Ok(());
@@ -251,14 +251,14 @@ pub(super) async fn result_lines(
         .collect())
 }
 
-pub(super) async fn poll(
-    client: &Client<OpenAIConfig>,
-    state: &mut State,
-    condensed: &BTreeMap<String, Condensed>,
-    cfg: &LlmConfig,
-    lake: &Lake,
-    date: NaiveDate,
-) -> Result<()> {
+pub(super) async fn poll(round: &Round<'_>, state: &mut State) -> Result<()> {
+    let &Round {
+        client,
+        condensed,
+        cfg,
+        lake,
+        date,
+    } = round;
     for i in 0..state.batches.len() {
         if state.batches[i].processed {
             continue;

@@ -65,6 +65,15 @@ pub enum Progress {
     },
 }
 
+/// What each step of a date's judging works with.
+struct Round<'a> {
+    client: &'a async_openai::Client<async_openai::config::OpenAIConfig>,
+    condensed: &'a BTreeMap<String, Condensed>,
+    cfg: &'a LlmConfig,
+    lake: &'a Lake,
+    date: NaiveDate,
+}
+
 // One lifecycle per lake and date at a time within a process (the two passes'
 // stages share it); runs of one date in different processes are kept apart by
 // the runner's lease.
@@ -178,16 +187,21 @@ pub async fn run_pass(
         state.full_tokens.insert(id.clone(), c.full_tokens as i64);
     }
     let client = cfg.client();
+    let round = Round {
+        client: &client,
+        condensed: &condensed,
+        cfg,
+        lake,
+        date,
+    };
     let mut delay = cfg.poll_interval;
     loop {
         match cfg.mode {
-            Mode::Sync => {
-                sync::sync_round(&client, &mut state, &condensed, cfg, lake, date).await?
-            }
+            Mode::Sync => sync::sync_round(&round, &mut state).await?,
             Mode::Batch => {
                 batch::adopt_uploaded(&client, &mut state, lake, date).await?;
-                batch::poll(&client, &mut state, &condensed, cfg, lake, date).await?;
-                batch::submit(&client, &mut state, &condensed, cfg, lake, date).await?;
+                batch::poll(&round, &mut state).await?;
+                batch::submit(&round, &mut state).await?;
             }
         }
         let running: Vec<&BatchRec> = state.batches.iter().filter(|b| !b.processed).collect();

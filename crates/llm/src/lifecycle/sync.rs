@@ -1,30 +1,23 @@
 //! Sync mode: requests as Chat Completions calls with bounded concurrency (any
 //! OpenAI-compatible server).
 
-use std::collections::BTreeMap;
-
-use async_openai::Client;
-use async_openai::config::OpenAIConfig;
-use chrono::NaiveDate;
 use futures::StreamExt;
 use serde_json::Value;
-use signals_lake::Lake;
 
+use super::Round;
 use super::state::State;
 use super::{completion, request_body, settle};
-use crate::condense::Condensed;
-use crate::config::LlmConfig;
 use crate::request::{LlmPass, input_tokens};
 use crate::{Error, Result};
 
-pub(super) async fn sync_round(
-    client: &Client<OpenAIConfig>,
-    state: &mut State,
-    condensed: &BTreeMap<String, Condensed>,
-    cfg: &LlmConfig,
-    lake: &Lake,
-    date: NaiveDate,
-) -> Result<()> {
+pub(super) async fn sync_round(round: &Round<'_>, state: &mut State) -> Result<()> {
+    let &Round {
+        client,
+        condensed,
+        cfg,
+        lake,
+        date,
+    } = round;
     let pending = state.pending();
     let bodies: Vec<(String, LlmPass, Value)> = pending
         .into_iter()
