@@ -63,6 +63,9 @@ enum Command {
     /// Benchmark: a million sessions through ingest and the daily pipeline,
     /// the SQL stages side by side with DuckDB, the LLM judge's cost model.
     Bench(cmd::bench::Args),
+    /// Live hooks a coding agent runs: catch a rephrasing cascade or context
+    /// churn while it is under way and ask the agent to clarify.
+    Hook(cmd::hook::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -100,6 +103,7 @@ fn main() -> std::process::ExitCode {
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
             Command::Bench(a) => cmd::bench::run_cmd(&cli.lake, a).await,
+            Command::Hook(a) => Ok(cmd::hook::run(a)),
         }
     });
     match result {

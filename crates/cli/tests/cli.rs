@@ -1700,3 +1700,57 @@ fn bench_reports_every_stage_and_both_engines_agree() {
     );
     assert!(String::from_utf8_lossy(&again.stderr).contains("reusing the sessions"));
 }
+
+/// `signals hook claude-code` as Claude Code runs it: the hook input on stdin, the
+/// hook's JSON on stdout when a cascade is under way (wording from the daily
+/// pipeline's parameter), nothing otherwise, and exit 0 even on bad input.
+#[test]
+fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
+    let transcript = repo().join("crates/hook/tests/fixtures/cascade.jsonl");
+    let hook = |stdin: String| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signals"))
+            .args(["hook", "claude-code"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let input = |prompt: &str| {
+        serde_json::json!({
+            "session_id": "5b1f0c2e-cascade-test",
+            "transcript_path": transcript.display().to_string(),
+            "hook_event_name": "UserPromptSubmit",
+            "prompt": prompt,
+        })
+        .to_string()
+    };
+    let (out, _) = hook(input(
+        "It's still not blue. The login button should be blue!",
+    ));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
+    let context = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    let daily = std::fs::read_to_string(repo().join("pipelines/daily.toml")).unwrap();
+    assert!(
+        daily.contains(context),
+        "the wording is the pipeline's parameter"
+    );
+    assert!(context.contains("clarifying question"), "{context}");
+
+    let (out, err) = hook(input("Now add a unit test for the header component."));
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+
+    let (out, err) = hook("{not json".into());
+    assert_eq!(out, "");
+    assert!(err.contains("the prompt goes on unchanged"), "{err}");
+}

@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod eval;
 pub mod facets;
 pub mod generate;
+pub mod hook;
 pub mod ingest;
 pub mod judge;
 pub mod lease;

@@ -1,0 +1,62 @@
+//! `signals hook claude-code`: the live hook a coding agent runs on each prompt
+//! (see `signals_hook`). It always exits 0: a failure of its own is a line on
+//! stderr, never a blocked prompt.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use signals_hook::Messages;
+use signals_runner::{Param, Pipeline};
+
+/// Arguments of `signals hook`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    agent: Agent,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Agent {
+    /// Claude Code's `UserPromptSubmit` hook: the hook input on stdin; prints the
+    /// hook's JSON output (`additionalContext`) when a rephrasing cascade or
+    /// context churn is under way, nothing otherwise.
+    ClaudeCode {
+        /// The pipeline whose `hook_cascade_message` and `hook_churn_message`
+        /// parameters say what to tell the agent.
+        #[arg(long, default_value = "daily")]
+        pipeline: String,
+    },
+}
+
+/// The wording from the pipeline's parameters.
+fn messages(pipeline: &str) -> anyhow::Result<Messages> {
+    let p = Pipeline::load(pipeline)?;
+    let params = p.resolve_params(&[], "")?;
+    let get = |k: &str| match params.get(k) {
+        Some(Param::Str(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(anyhow::anyhow!(
+            "pipeline {pipeline} has no parameter {k} (the daily pipeline's has it)"
+        )),
+    };
+    Ok(Messages {
+        cascade: get("hook_cascade_message")?,
+        churn: get("hook_churn_message")?,
+    })
+}
+
+/// Run `signals hook`.
+pub fn run(args: Args) -> ExitCode {
+    let Agent::ClaudeCode { pipeline } = args.agent;
+    let result = (|| -> anyhow::Result<Option<String>> {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        let messages = messages(&pipeline)?;
+        Ok(signals_hook::claude_code(&input, &messages)?.map(|i| i.output))
+    })();
+    match result {
+        Ok(Some(output)) => println!("{output}"),
+        Ok(None) => {}
+        Err(e) => eprintln!("signals hook: {e:#} (the prompt goes on unchanged)"),
+    }
+    ExitCode::SUCCESS
+}
