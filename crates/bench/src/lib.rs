@@ -18,6 +18,7 @@
 //! Nothing here is a test: timings are reported, never asserted.
 
 pub mod cost;
+pub mod hook;
 mod proc;
 
 use std::collections::BTreeMap;
@@ -193,6 +194,8 @@ pub struct BenchReport {
     pub incremental_day: Measured,
     /// Sessions of that day.
     pub incremental_sessions: u64,
+    /// The live hook on a 2,000-line transcript.
+    pub hook: hook::HookLatency,
 }
 
 /// Run the benchmark, printing progress to stderr.
@@ -438,7 +441,11 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
         c.summarize();
     }
 
-    // 4. The LLM cost model.
+    // 4. The live hook, as the agent runs it.
+    eprintln!("bench: the live hook on a 2,000-line transcript");
+    r.hook = hook::measure(&cfg.exe, &cfg.dir, 2000, 20)?;
+
+    // 5. The LLM cost model.
     eprintln!("bench: LLM cost model");
     let cc = CostConfig {
         max_sessions: cfg.llm_sample,
@@ -764,6 +771,21 @@ impl BenchReport {
             format!(
                 "the next day ({} sessions landing, ingested and run through the pipeline on the lake of the {} days before) under 30 s: {:.1} s",
                 self.incremental_sessions, self.dates, self.incremental_day.seconds
+            ),
+        );
+        check(
+            self.hook.fired && self.hook.median_ms < 200.0,
+            format!(
+                "the live hook (`signals hook claude-code`, a process per prompt) on a {}-line transcript with a cascade under way under 200 ms: median {:.0} ms, slowest {:.0} ms of {} runs{}",
+                self.hook.lines,
+                self.hook.median_ms,
+                self.hook.max_ms,
+                self.hook.runs,
+                if self.hook.fired {
+                    ""
+                } else {
+                    " (it did not answer)"
+                }
             ),
         );
         let peak = self.ingest.peak_rss.max(self.pipeline.peak_rss);

@@ -1602,6 +1602,11 @@ fn bench_reports_every_stage_and_both_engines_agree() {
     assert_eq!(r["incremental_sessions"], 75);
     assert!(r["incremental_day"]["seconds"].as_f64().unwrap() > 0.0);
     assert!(out.contains("the next day (75 sessions landing"), "{out}");
+    // The live hook, on a 2,000-line transcript whose last prompt restates.
+    assert!((1995..=2005).contains(&r["hook"]["lines"].as_u64().unwrap()));
+    assert_eq!(r["hook"]["fired"], true);
+    assert!(r["hook"]["median_ms"].as_f64().unwrap() > 0.0);
+    assert!(out.contains("the live hook"), "{out}");
     let stages: Vec<&str> = r["stages"]
         .as_object()
         .unwrap()
