@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLES = [
     "sessions", "events", "quarantine", "analysed_sessions", "frictions", "session_frictions",
     "session_facets", "delights", "friction_patterns", "judge_usage", "judge_failures", "judge_agreement", "tickets",
-    "ticket_resolutions", "deployments", "friction_before_after",
+    "ticket_resolutions", "deployments", "friction_before_after", "interventions",
 ]
 
 

@@ -103,7 +103,7 @@ fn main() -> std::process::ExitCode {
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
             Command::Bench(a) => cmd::bench::run_cmd(&cli.lake, a).await,
-            Command::Hook(a) => Ok(cmd::hook::run(a)),
+            Command::Hook(a) => Ok(cmd::hook::run(a).await),
         }
     });
     match result {

@@ -1755,6 +1755,58 @@ fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
     let (out, err) = hook(input("Now add a unit test for the header component."));
     assert_eq!((out.as_str(), err.as_str()), ("", ""));
 
+    // With --log, each intervention is a row of the lake's `interventions`, and
+    // sql/analyses/interventions_help.sql compares those sessions with the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    ok(&signals(&lake, &["ingest", transcript.to_str().unwrap()]));
+    ok(&signals(&lake, &["judge", "--all", "--min-steps", "0"]));
+    let logged = Command::new(env!("CARGO_BIN_EXE_signals"))
+        .args(["hook", "claude-code", "--log", &lake])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut logged = logged;
+    std::io::Write::write_all(
+        &mut logged.stdin.take().unwrap(),
+        input("It's still not blue. The login button should be blue!").as_bytes(),
+    )
+    .unwrap();
+    let o = logged.wait_with_output().unwrap();
+    assert!(
+        !o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows = ok(&signals(
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT session_id, agent, friction_type FROM interventions",
+        ],
+    ));
+    assert_eq!(
+        rows,
+        "session_id,agent,friction_type\n5b1f0c2e-cascade-test,claude-code,rephrasing_cascade\n"
+    );
+    let help = ok(&signals_in(
+        repo(),
+        &lake,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "-f",
+            "sql/analyses/interventions_help.sql",
+        ],
+    ));
+    let first = help.lines().nth(1).unwrap_or("");
+    assert!(first.starts_with("rephrasing_cascade,true,1,"), "{help}");
+
     let (out, err) = hook("{not json".into());
     assert_eq!(out, "");
     assert!(err.contains("the prompt goes on unchanged"), "{err}");

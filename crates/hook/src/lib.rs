@@ -21,6 +21,12 @@ use signals_judge::{BuiltinJudge, FrictionType, Judge, Session};
 /// Errors of a hook (reported on stderr by the CLI, never to the agent).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The intervention could not be logged to the lake.
+    #[error("logging the intervention: {0}")]
+    Log(#[from] signals_lake::Error),
+    /// Its row could not be built.
+    #[error("logging the intervention: {0}")]
+    Row(#[from] arrow::error::ArrowError),
     /// The hook input is not the JSON the agent sends.
     #[error("hook input is not valid JSON: {0}")]
     Input(#[from] serde_json::Error),
@@ -73,6 +79,41 @@ pub struct Intervention {
     pub friction_type: FrictionType,
     /// The hook's JSON output (one line).
     pub output: String,
+}
+
+/// Record an intervention in the lake's `interventions` table (a file of its own
+/// in today's partition: hooks of concurrent sessions never collide).
+pub async fn log(
+    lake: &signals_lake::Lake,
+    agent: &str,
+    i: &Intervention,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use std::sync::Arc;
+
+    use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
+    let def = signals_lake::schema::interventions();
+    let batch = RecordBatch::try_new(
+        def.file_schema(),
+        vec![
+            Arc::new(StringArray::from(vec![i.session_id.as_str()])),
+            Arc::new(StringArray::from(vec![agent])),
+            Arc::new(StringArray::from(vec![i.friction_type.id()])),
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![at.timestamp_micros()]).with_timezone("UTC"),
+            ),
+        ],
+    )?;
+    // Unique per process and moment; the session id is not a safe file name.
+    let name = format!(
+        "{}-{}-{}",
+        at.format("%H%M%S%6f"),
+        std::process::id(),
+        signals_lake::fnv1a(&i.session_id)
+    );
+    lake.append_to_partition(&def, at.date_naive(), &name, &batch)
+        .await?;
+    Ok(())
 }
 
 /// Collects a transcript's events.

@@ -176,6 +176,31 @@ impl Lake {
         self.path(&format!("{table}/{DATE_COLUMN}={date}/{PART_FILE}"))
     }
 
+    /// Add `batch` to a date's partition as a file of its own (`append-<name>.parquet`)
+    /// instead of replacing the partition: for append-only logs written by many
+    /// processes at once (the live hook's `interventions`). Returns the file's path.
+    pub async fn append_to_partition(
+        &self,
+        table: &TableDef,
+        date: NaiveDate,
+        name: &str,
+        batch: &RecordBatch,
+    ) -> Result<Path> {
+        let batch = conform(table, batch)?;
+        let mut buf = Vec::new();
+        {
+            let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)?;
+            w.write(&batch)?;
+            w.close()?;
+        }
+        let file = self.path(&format!(
+            "{}/{DATE_COLUMN}={date}/append-{name}.parquet",
+            table.name
+        ));
+        self.store.put(&file, buf.into()).await?;
+        Ok(file)
+    }
+
     /// URL of a table directory, as DataFusion lists it.
     pub fn table_url(&self, table: &str) -> Result<ListingTableUrl> {
         let u = self

@@ -301,6 +301,37 @@ pub fn sessions() -> TableDef {
     }
 }
 
+/// `interventions`: what the live hook asked an agent to do, one row each.
+pub fn interventions() -> TableDef {
+    TableDef {
+        name: "interventions",
+        doc: "Each time the live hook (`signals hook claude-code --log LAKE`) asked the agent to clarify because friction was under way. Append-only: one file per intervention in its date's partition, so hooks of concurrent sessions never overwrite each other.",
+        date_doc: "UTC date of the intervention",
+        cluster_by: &[],
+        columns: vec![
+            col(
+                "session_id",
+                DataType::Utf8,
+                false,
+                "the agent's session id (as the ingest records it)",
+            ),
+            col(
+                "agent",
+                DataType::Utf8,
+                false,
+                "the agent whose hook ran (`claude-code`)",
+            ),
+            col(
+                "friction_type",
+                DataType::Utf8,
+                false,
+                "what was under way: `rephrasing_cascade` or `context_churn`",
+            ),
+            col("at", ts_type(), false, "when the hook answered"),
+        ],
+    }
+}
+
 /// `ingested_files`: the landing zone's manifest (objects ingested from a source URL).
 pub fn ingested_files() -> TableDef {
     TableDef {
@@ -1238,6 +1269,7 @@ pub fn all_tables() -> Vec<TableDef> {
         deployments(),
         friction_before_after(),
         facet_proposals(),
+        interventions(),
     ]
 }
 

@@ -25,6 +25,10 @@ enum Agent {
         /// parameters say what to tell the agent.
         #[arg(long, default_value = "daily")]
         pipeline: String,
+        /// Record each intervention in this lake's `interventions` table (so the
+        /// daily pipeline can tell whether they help); not recorded without it.
+        #[arg(long, value_name = "LAKE")]
+        log: Option<String>,
     },
 }
 
@@ -45,16 +49,29 @@ fn messages(pipeline: &str) -> anyhow::Result<Messages> {
 }
 
 /// Run `signals hook`.
-pub fn run(args: Args) -> ExitCode {
-    let Agent::ClaudeCode { pipeline } = args.agent;
-    let result = (|| -> anyhow::Result<Option<String>> {
+pub async fn run(args: Args) -> ExitCode {
+    let Agent::ClaudeCode { pipeline, log } = args.agent;
+    let found = (|| -> anyhow::Result<Option<signals_hook::Intervention>> {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input)?;
         let messages = messages(&pipeline)?;
-        Ok(signals_hook::claude_code(&input, &messages)?.map(|i| i.output))
+        Ok(signals_hook::claude_code(&input, &messages)?)
     })();
-    match result {
-        Ok(Some(output)) => println!("{output}"),
+    match found {
+        Ok(Some(i)) => {
+            // Answer first: a slow or failing log never holds the prompt back.
+            println!("{}", i.output);
+            if let Some(url) = log {
+                let logged = async {
+                    let lake = super::open_lake(&url)?;
+                    signals_hook::log(&lake, "claude-code", &i, chrono::Utc::now()).await?;
+                    anyhow::Ok(())
+                };
+                if let Err(e) = logged.await {
+                    eprintln!("signals hook: {e:#}");
+                }
+            }
+        }
         Ok(None) => {}
         Err(e) => eprintln!("signals hook: {e:#} (the prompt goes on unchanged)"),
     }
