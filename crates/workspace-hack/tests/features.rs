@@ -9,7 +9,7 @@ use std::process::Command;
 fn features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["tree", "--offline", "--prefix", "none", "-f", "{p} {f}"])
+        .args(["tree", "--locked", "--prefix", "none", "-f", "{p} {f}"])
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
