@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use signals_ingest::adapters::claude_code::ClaudeCode;
 use signals_ingest::format::{EventSink, Format};
-use signals_judge::{BuiltinJudge, FrictionType, Judge, Session};
+use signals_judge::{FrictionParams, FrictionType, Session};
 
 /// Errors of a hook (reported on stderr by the CLI, never to the agent).
 #[derive(Debug, thiserror::Error)]
@@ -212,7 +212,7 @@ pub fn claude_code(input: &str, messages: &Messages) -> Result<Option<Interventi
         text: Some(prompt.to_string()),
         ..Default::default()
     });
-    let moments = BuiltinJudge::default().friction(&s);
+    let moments = signals_judge::friction::under_way(&s, &FrictionParams::default());
     // Under way: a cascade that the new prompt continues, or churn since the
     // user last spoke.
     let found = moments.iter().find_map(|m| match m.friction_type {

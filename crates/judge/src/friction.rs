@@ -48,6 +48,16 @@ pub fn detect(s: &Session, p: &FrictionParams, abandoned: bool) -> Vec<Moment> {
     out
 }
 
+/// Only the detectors of friction a live hook can act on while it is under way
+/// (rephrasing cascades, context churn), as [`detect`] finds them but without
+/// severity rules: the other detectors' lexicons, compiled on first use, were
+/// nine tenths of a hook's time.
+pub fn under_way(s: &Session, p: &FrictionParams) -> Vec<Moment> {
+    let mut out = rephrasing_cascade(s, p);
+    out.extend(context_churn(s, p));
+    out
+}
+
 /// Severity rules (also in `docs/judges.md`):
 /// - start from the moment's own level (set by its detector);
 /// - one level up when the same type occurs in 3 or more moments of the session;
