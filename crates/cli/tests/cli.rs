@@ -659,6 +659,15 @@ fn signals_in(dir: &Path, lake: &str, args: &[&str]) -> Output {
         .expect("signals runs")
 }
 
+/// The CSV of a `sql/` file run on `lake` (`signals sql -f`, from the repository).
+fn analysis(lake: &str, file: &str) -> String {
+    ok(&signals_in(
+        repo(),
+        lake,
+        &["sql", "--format", "csv", "-f", file],
+    ))
+}
+
 fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
@@ -710,17 +719,7 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
         "{summary}"
     );
     // The three findings show their planted shapes.
-    let churn = ok(&signals_in(
-        repo(),
-        &lake,
-        &[
-            "sql",
-            "--format",
-            "csv",
-            "-f",
-            "sql/analyses/churn_leads_to_frustration.sql",
-        ],
-    ));
+    let churn = analysis(&lake, "sql/analyses/churn_leads_to_frustration.sql");
     let churn: Vec<&str> = churn.lines().nth(1).unwrap().split(',').collect();
     let (rr_low, then_tone, tone_first): (f64, i64, i64) = (
         churn[8].parse().unwrap(),
@@ -728,17 +727,7 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
         churn[3].parse().unwrap(),
     );
     assert!(rr_low > 1.0 && then_tone > tone_first, "{churn:?}");
-    let cascades = ok(&signals_in(
-        repo(),
-        &lake,
-        &[
-            "sql",
-            "--format",
-            "csv",
-            "-f",
-            "sql/analyses/cascades_compound.sql",
-        ],
-    ));
+    let cascades = analysis(&lake, "sql/analyses/cascades_compound.sql");
     let steps: Vec<f64> = cascades
         .lines()
         .filter(|l| l.starts_with("P(k+1 | k)"))
@@ -746,17 +735,7 @@ fn the_readme_main_job_runs_and_a_second_run_changes_nothing() {
         .collect();
     assert_eq!(steps.len(), 4, "{cascades}");
     assert!(steps[3] > steps[0], "{cascades}");
-    let recovery = ok(&signals_in(
-        repo(),
-        &lake,
-        &[
-            "sql",
-            "--format",
-            "csv",
-            "-f",
-            "sql/analyses/recovery_beats_perfection.sql",
-        ],
-    ));
+    let recovery = analysis(&lake, "sql/analyses/recovery_beats_perfection.sql");
     let order: Vec<&str> = recovery
         .lines()
         .skip(1)
@@ -1712,9 +1691,10 @@ fn bench_reports_every_stage_and_both_engines_agree() {
 #[test]
 fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
     let transcript = repo().join("crates/hook/tests/fixtures/cascade.jsonl");
-    let hook = |stdin: String| {
+    let hook_with = |extra: &[&str], stdin: String| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_signals"))
             .args(["hook", "claude-code"])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1728,6 +1708,7 @@ fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
             String::from_utf8_lossy(&o.stderr).to_string(),
         )
     };
+    let hook = |stdin: String| hook_with(&[], stdin);
     let input = |prompt: &str| {
         serde_json::json!({
             "session_id": "5b1f0c2e-cascade-test",
@@ -1761,25 +1742,11 @@ fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
     let lake = dir.path().join("lake").display().to_string();
     ok(&signals(&lake, &["ingest", transcript.to_str().unwrap()]));
     ok(&signals(&lake, &["judge", "--all", "--min-steps", "0"]));
-    let logged = Command::new(env!("CARGO_BIN_EXE_signals"))
-        .args(["hook", "claude-code", "--log", &lake])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut logged = logged;
-    std::io::Write::write_all(
-        &mut logged.stdin.take().unwrap(),
-        input("It's still not blue. The login button should be blue!").as_bytes(),
-    )
-    .unwrap();
-    let o = logged.wait_with_output().unwrap();
-    assert!(
-        !o.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let (out, err) = hook_with(
+        &["--log", &lake],
+        input("It's still not blue. The login button should be blue!"),
     );
+    assert!(!out.is_empty(), "{err}");
     let rows = ok(&signals(
         &lake,
         &[
@@ -1793,17 +1760,7 @@ fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
         rows,
         "session_id,agent,friction_type\n5b1f0c2e-cascade-test,claude-code,rephrasing_cascade\n"
     );
-    let help = ok(&signals_in(
-        repo(),
-        &lake,
-        &[
-            "sql",
-            "--format",
-            "csv",
-            "-f",
-            "sql/analyses/interventions_help.sql",
-        ],
-    ));
+    let help = analysis(&lake, "sql/analyses/interventions_help.sql");
     let first = help.lines().nth(1).unwrap_or("");
     assert!(first.starts_with("rephrasing_cascade,true,1,"), "{help}");
 
