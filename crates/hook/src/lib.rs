@@ -163,9 +163,14 @@ fn session(id: &str, events: Vec<signals_ingest::model::Event>) -> Session {
     }
 }
 
-/// Run the detectors for Claude Code's `UserPromptSubmit`: `None` when nothing is
-/// under way (or the input is another event).
-pub fn claude_code(input: &str, messages: &Messages) -> Result<Option<Intervention>> {
+/// Run the detectors (with the pipeline's settings, `params`) for Claude Code's
+/// `UserPromptSubmit`: `None` when nothing is under way (or the input is another
+/// event).
+pub fn claude_code(
+    input: &str,
+    messages: &Messages,
+    params: &FrictionParams,
+) -> Result<Option<Intervention>> {
     let input: ClaudeCodeInput = serde_json::from_str(input)?;
     if input
         .hook_event_name
@@ -212,7 +217,7 @@ pub fn claude_code(input: &str, messages: &Messages) -> Result<Option<Interventi
         text: Some(prompt.to_string()),
         ..Default::default()
     });
-    let moments = signals_judge::friction::under_way(&s, &FrictionParams::default());
+    let moments = signals_judge::friction::under_way(&s, params);
     // Under way: a cascade that the new prompt continues, or churn since the
     // user last spoke.
     let found = moments.iter().find_map(|m| match m.friction_type {

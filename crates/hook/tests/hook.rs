@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use signals_hook::{Messages, claude_code};
-use signals_judge::FrictionType;
+use signals_hook::{Intervention, Messages, Result, claude_code};
+use signals_judge::{FrictionParams, FrictionType};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,6 +18,11 @@ fn messages() -> Messages {
         cascade: "ask what they expect".into(),
         churn: "ask which files".into(),
     }
+}
+
+/// The hook with the test's wording and the default detector settings.
+fn hook(input: &str) -> Result<Option<Intervention>> {
+    claude_code(input, &messages(), &FrictionParams::default())
 }
 
 fn input(session: &str, transcript: &std::path::Path, prompt: &str) -> String {
@@ -35,14 +40,11 @@ const CASCADE_SESSION: &str = "5b1f0c2e-cascade-test";
 
 #[test]
 fn a_cascade_under_way_asks_the_agent_to_clarify_without_quoting_the_user() {
-    let i = claude_code(
-        &input(
-            CASCADE_SESSION,
-            &fixture("cascade.jsonl"),
-            "It's still not blue. The login button should be blue!",
-        ),
-        &messages(),
-    )
+    let i = hook(&input(
+        CASCADE_SESSION,
+        &fixture("cascade.jsonl"),
+        "It's still not blue. The login button should be blue!",
+    ))
     .unwrap()
     .expect("an intervention");
     assert_eq!(i.friction_type, FrictionType::RephrasingCascade);
@@ -57,14 +59,11 @@ fn a_cascade_under_way_asks_the_agent_to_clarify_without_quoting_the_user() {
 
 #[test]
 fn a_new_request_on_the_same_transcript_is_left_alone() {
-    let got = claude_code(
-        &input(
-            CASCADE_SESSION,
-            &fixture("cascade.jsonl"),
-            "Now add a unit test for the header component.",
-        ),
-        &messages(),
-    )
+    let got = hook(&input(
+        CASCADE_SESSION,
+        &fixture("cascade.jsonl"),
+        "Now add a unit test for the header component.",
+    ))
     .unwrap();
     assert_eq!(got, None);
 }
@@ -98,7 +97,7 @@ fn real_transcripts_replayed_prompt_by_prompt_get_no_intervention() {
             let so_far = dir.path().join(format!("{name}.{n}"));
             std::fs::write(&so_far, lines[..n].join("\n") + "\n").unwrap();
             let session = v["sessionId"].as_str().unwrap();
-            let got = claude_code(&input(session, &so_far, prompt), &messages()).unwrap();
+            let got = hook(&input(session, &so_far, prompt)).unwrap();
             assert_eq!(got, None, "{name} line {}", n + 1);
             replayed += 1;
         }
@@ -110,13 +109,13 @@ fn real_transcripts_replayed_prompt_by_prompt_get_no_intervention() {
 #[test]
 fn other_events_a_missing_transcript_and_bad_input() {
     let stop = json!({"session_id": "s", "hook_event_name": "Stop"}).to_string();
-    assert_eq!(claude_code(&stop, &messages()).unwrap(), None);
+    assert_eq!(hook(&stop).unwrap(), None);
     // A session's first prompt: its transcript may not exist yet.
     let first = input(
         "s",
         &fixture("no-such-transcript.jsonl"),
         "Add a login page",
     );
-    assert_eq!(claude_code(&first, &messages()).unwrap(), None);
-    assert!(claude_code("not json", &messages()).is_err());
+    assert_eq!(hook(&first).unwrap(), None);
+    assert!(hook("not json").is_err());
 }

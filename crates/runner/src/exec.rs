@@ -550,11 +550,7 @@ async fn execute(
                 Ok(Outcome::Done { rows: r.rows })
             }
             StageKind::Judge { pass, input } => {
-                let fp = FrictionParams {
-                    churn_cycles: int("churn_cycles", 3).max(1) as usize,
-                    churn_window_s: Some(int("churn_window_s", 0)).filter(|w| *w > 0),
-                    ..FrictionParams::default()
-                };
+                let fp = friction_params(params);
                 let name = params
                     .get("judge")
                     .map_or("builtin".to_string(), |j| j.to_string());
@@ -681,6 +677,16 @@ async fn execute(
 }
 
 /// An integer parameter, or `default` when it is absent or not an integer.
+/// The built-in judge's detector settings from a pipeline's parameters
+/// (`churn_cycles`, `churn_window_s`): what the judge stages and the live hook use.
+pub fn friction_params(params: &BTreeMap<String, Param>) -> FrictionParams {
+    FrictionParams {
+        churn_cycles: int_param(params, "churn_cycles", 3).max(1) as usize,
+        churn_window_s: Some(int_param(params, "churn_window_s", 0)).filter(|w| *w > 0),
+        ..FrictionParams::default()
+    }
+}
+
 fn int_param(params: &BTreeMap<String, Param>, name: &str, default: i64) -> i64 {
     match params.get(name) {
         Some(Param::Int(i)) => *i,

@@ -14,7 +14,7 @@ pub mod report;
 pub mod schedule;
 pub mod state;
 
-pub use exec::{RunOptions, backfill, run};
+pub use exec::{RunOptions, backfill, friction_params, run};
 pub use pipeline::{Param, Pipeline, Stage, StageKind};
 pub use report::{LogFormat, Reporter};
 pub use signals_lake::ErrorClass;

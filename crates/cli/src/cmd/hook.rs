@@ -6,6 +6,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use signals_hook::Messages;
+use signals_judge::FrictionParams;
 use signals_runner::{Param, Pipeline};
 
 /// Arguments of `signals hook`.
@@ -32,8 +33,9 @@ enum Agent {
     },
 }
 
-/// The wording from the pipeline's parameters.
-fn messages(pipeline: &str) -> anyhow::Result<Messages> {
+/// The wording and the detector settings from the pipeline's parameters, as its
+/// judge stages use them.
+fn settings(pipeline: &str) -> anyhow::Result<(Messages, FrictionParams)> {
     let p = Pipeline::load(pipeline)?;
     let params = p.resolve_params(&[], "")?;
     let get = |k: &str| match params.get(k) {
@@ -42,10 +44,11 @@ fn messages(pipeline: &str) -> anyhow::Result<Messages> {
             "pipeline {pipeline} has no parameter {k} (the daily pipeline's has it)"
         )),
     };
-    Ok(Messages {
+    let messages = Messages {
         cascade: get("hook_cascade_message")?,
         churn: get("hook_churn_message")?,
-    })
+    };
+    Ok((messages, signals_runner::friction_params(&params)))
 }
 
 /// Run `signals hook`.
@@ -54,8 +57,8 @@ pub async fn run(args: Args) -> ExitCode {
     let found = (|| -> anyhow::Result<Option<signals_hook::Intervention>> {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input)?;
-        let messages = messages(&pipeline)?;
-        Ok(signals_hook::claude_code(&input, &messages)?)
+        let (messages, params) = settings(&pipeline)?;
+        Ok(signals_hook::claude_code(&input, &messages, &params)?)
     })();
     match found {
         Ok(Some(i)) => {
