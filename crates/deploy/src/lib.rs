@@ -345,7 +345,7 @@ pub async fn remeasure(
             let pp =
                 |x: &Option<String>| num(x).map_or("n/a".into(), |x| format!("{:+.1}", 100.0 * x));
             let text = format!(
-                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; the change within language x intent strata is {} points (95% CI {} to {}), q = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = '{}'`.",
+                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; the change within language x intent strata is {} points (95% CI {} to {}), q = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = {}`.",
                 on[r].as_deref().unwrap_or(""),
                 t.friction_type,
                 pct(&before[r]),
@@ -356,7 +356,7 @@ pub async fn remeasure(
                 pp(&lo[r]),
                 pp(&hi[r]),
                 num(&q[r]).map_or("n/a".into(), |x| format!("{x:.4}")),
-                v.replace('\'', "''"),
+                signals_lake::sql_literal(&v),
             );
             if sink.note(lake, t, &format!("verdict:{v}"), &text).await? {
                 report.verdicts.push((id.clone(), v, verdict));

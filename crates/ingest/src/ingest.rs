@@ -120,7 +120,7 @@ impl Replacing {
         let list = self
             .sources
             .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .map(|s| signals_lake::sql_literal(s))
             .collect::<Vec<_>>()
             .join(", ");
         format!(" AND coalesce({qualifier}source_file, '') NOT IN ({list})")
@@ -494,7 +494,7 @@ async fn existing_sessions(
         let dates = replacing
             .dates
             .iter()
-            .map(|d| format!("'{d}'"))
+            .map(|d| signals_lake::sql_literal(&d.to_string()))
             .collect::<Vec<_>>()
             .join(", ");
         let batches = ctx

@@ -248,7 +248,7 @@ async fn dates_touched(
     if r.dates.is_empty() || read.is_empty() {
         return Ok(out);
     }
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let quote = signals_lake::sql_literal;
     let dates: Vec<String> = r.dates.iter().map(|d| quote(&d.to_string())).collect();
     let names: Vec<String> = read.iter().map(|(_, u, _)| quote(u)).collect();
     let ctx = lake.session_context().await?;

@@ -178,7 +178,7 @@ fn f1(p: Option<f64>, r: Option<f64>) -> Option<f64> {
 pub async fn evaluate(lake: &Lake, labels: &[Label], judge: Option<&str>) -> Result<EvalReport> {
     let ctx = lake.session_context().await?;
     let filter = judge
-        .map(|j| format!("WHERE judge = '{}'", j.replace('\'', "''")))
+        .map(|j| format!("WHERE judge = {}", signals_lake::sql_literal(j)))
         .unwrap_or_default();
     let and = if filter.is_empty() { "WHERE" } else { "AND" };
     let analysed: BTreeSet<String> = pairs(

@@ -48,6 +48,15 @@ pub struct Lake {
     runtime: Arc<RuntimeEnv>,
 }
 
+/// How every Parquet file of the lake is written: zstd, row groups of 256k rows,
+/// and who wrote it.
+fn writer_properties() -> Result<parquet::file::properties::WriterPropertiesBuilder> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .set_created_by(format!("agent-signals {}", env!("CARGO_PKG_VERSION"))))
+}
+
 impl Lake {
     /// Open a lake from a URL: a plain path, `file://`, `memory://`, `s3://bucket/prefix`,
     /// `gs://bucket/prefix` or `az://container/prefix` (also `abfs(s)://`). Cloud
@@ -189,7 +198,9 @@ impl Lake {
         let batch = conform(table, batch)?;
         let mut buf = Vec::new();
         {
-            let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None)?;
+            let props = writer_properties()?.build();
+            let mut w =
+                parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), Some(props))?;
             w.write(&batch)?;
             w.close()?;
         }
@@ -246,10 +257,7 @@ impl Lake {
         mut stream: SendableRecordBatchStream,
     ) -> Result<u64> {
         let schema = table.file_schema();
-        let mut props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(256 * 1024))
-            .set_created_by(format!("agent-signals {}", env!("CARGO_PKG_VERSION")));
+        let mut props = writer_properties()?;
         let sort = cluster_keys(table, &schema)?;
         if !sort.is_empty() {
             props = props.set_sorting_columns(Some(

@@ -12,7 +12,7 @@ pub mod stats;
 pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column};
 pub use lease::{Lease, LeaseRecord, holder_id};
-pub use sqltext::{placeholders, strip_comments, tables_read};
+pub use sqltext::{placeholders, sql_literal, strip_comments, tables_read};
 
 pub use datafusion;
 

@@ -106,6 +106,12 @@ pub fn placeholders(sql: &str) -> BTreeSet<String> {
     }
 }
 
+/// `s` as a SQL string literal (single quotes, inner quotes doubled), for the
+/// values the tools put into SQL text they build.
+pub fn sql_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 /// SQL without `--` comments (the fallback scan's view of a text that does not
 /// parse).
 pub fn strip_comments(sql: &str) -> String {

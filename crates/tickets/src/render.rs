@@ -2,6 +2,7 @@
 //! citations go in: never raw user text.
 
 use crate::ticket::Ticket;
+use signals_lake::sql_literal;
 
 /// What a friction type means, in a line.
 pub fn meaning(friction_type: &str) -> &'static str {
@@ -43,10 +44,6 @@ pub fn title(t: &Ticket) -> String {
             .map(|b| format!(" (baseline {})", pct(b)))
             .unwrap_or_default()
     )
-}
-
-fn sql_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The ticket's body (Markdown).

@@ -98,13 +98,7 @@ pub(super) fn status_name(s: &BatchStatus) -> &'static str {
 }
 
 pub(super) async fn submit(round: &Round<'_>, state: &mut State) -> Result<()> {
-    let &Round {
-        client,
-        condensed,
-        cfg,
-        lake,
-        date,
-    } = round;
+    let (client, condensed, cfg, lake, date) = round.parts();
     let pending = state.pending();
     if pending.is_empty() {
         return Ok(());
@@ -252,13 +246,7 @@ pub(super) async fn result_lines(
 }
 
 pub(super) async fn poll(round: &Round<'_>, state: &mut State) -> Result<()> {
-    let &Round {
-        client,
-        condensed,
-        cfg,
-        lake,
-        date,
-    } = round;
+    let (client, condensed, cfg, lake, date) = round.parts();
     for i in 0..state.batches.len() {
         if state.batches[i].processed {
             continue;

@@ -74,6 +74,22 @@ struct Round<'a> {
     date: NaiveDate,
 }
 
+impl<'a> Round<'a> {
+    /// Its parts, to bind at once: (client, condensed, cfg, lake, date).
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        &self,
+    ) -> (
+        &'a async_openai::Client<async_openai::config::OpenAIConfig>,
+        &'a BTreeMap<String, Condensed>,
+        &'a LlmConfig,
+        &'a Lake,
+        NaiveDate,
+    ) {
+        (self.client, self.condensed, self.cfg, self.lake, self.date)
+    }
+}
+
 // One lifecycle per lake and date at a time within a process (the two passes'
 // stages share it); runs of one date in different processes are kept apart by
 // the runner's lease.

@@ -11,13 +11,7 @@ use crate::request::{LlmPass, input_tokens};
 use crate::{Error, Result};
 
 pub(super) async fn sync_round(round: &Round<'_>, state: &mut State) -> Result<()> {
-    let &Round {
-        client,
-        condensed,
-        cfg,
-        lake,
-        date,
-    } = round;
+    let (client, condensed, cfg, lake, date) = round.parts();
     let pending = state.pending();
     let bodies: Vec<(String, LlmPass, Value)> = pending
         .into_iter()

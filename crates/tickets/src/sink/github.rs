@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 use signals_lake::Lake;
 
 use super::http::{bad_answer, client, send_json};
-use super::{Ledger, Opened, SinkConfig, TicketSink};
+use super::{Ledger, Opened, SinkConfig, TicketSink, required};
+use crate::Result;
 use crate::render;
 use crate::ticket::Ticket;
-use crate::{Error, Result};
 
 /// A GitHub repository's issues.
 #[derive(Debug, Clone)]
@@ -22,10 +22,6 @@ pub struct GitHub {
 impl GitHub {
     /// From a config with the repository and a token.
     pub fn new(cfg: &SinkConfig) -> Result<GitHub> {
-        let missing = |what: &str| Error::Config {
-            sink: "github".into(),
-            problem: format!("{what} is not set"),
-        };
         Ok(GitHub {
             api: cfg
                 .github_api
@@ -33,13 +29,12 @@ impl GitHub {
                 .unwrap_or_else(|| "https://api.github.com".into())
                 .trim_end_matches('/')
                 .to_string(),
-            repo: cfg.github_repo.clone().ok_or_else(|| {
-                missing("the repository (parameter github_repo = \"owner/name\")")
-            })?,
-            token: cfg
-                .github_token
-                .clone()
-                .ok_or_else(|| missing("GITHUB_TOKEN"))?,
+            repo: required(
+                "github",
+                &cfg.github_repo,
+                "the repository (parameter github_repo = \"owner/name\")",
+            )?,
+            token: required("github", &cfg.github_token, "GITHUB_TOKEN")?,
             http: client(),
         })
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use signals_lake::Lake;
 
 use super::http::{bad_answer, client, send_json};
-use super::{Ledger, Opened, SinkConfig, TicketSink};
+use super::{Ledger, Opened, SinkConfig, TicketSink, required};
 use crate::render;
 use crate::ticket::Ticket;
 use crate::{Error, Result};
@@ -26,23 +26,17 @@ pub struct Linear {
 impl Linear {
     /// From a config with the team id and an API key.
     pub fn new(cfg: &SinkConfig) -> Result<Linear> {
-        let missing = |what: &str| Error::Config {
-            sink: "linear".into(),
-            problem: format!("{what} is not set"),
-        };
         Ok(Linear {
             api: cfg
                 .linear_api
                 .clone()
                 .unwrap_or_else(|| "https://api.linear.app/graphql".into()),
-            team: cfg
-                .linear_team
-                .clone()
-                .ok_or_else(|| missing("the team id (parameter linear_team)"))?,
-            key: cfg
-                .linear_key
-                .clone()
-                .ok_or_else(|| missing("LINEAR_API_KEY"))?,
+            team: required(
+                "linear",
+                &cfg.linear_team,
+                "the team id (parameter linear_team)",
+            )?,
+            key: required("linear", &cfg.linear_key, "LINEAR_API_KEY")?,
             http: client(),
         })
     }

@@ -40,6 +40,14 @@ pub struct SinkConfig {
     pub linear_api: Option<String>,
 }
 
+/// A setting a sink cannot work without: its value, or the error naming it.
+fn required(sink: &str, value: &Option<String>, what: &str) -> Result<String> {
+    value.clone().ok_or_else(|| Error::Config {
+        sink: sink.into(),
+        problem: format!("{what} is not set"),
+    })
+}
+
 impl SinkConfig {
     /// A sink config with the tokens and endpoints of the environment.
     pub fn from_env(kind: &str, github_repo: Option<String>, linear_team: Option<String>) -> Self {
