@@ -58,6 +58,8 @@ enum Command {
     Lease(cmd::lease::Args),
     /// Write the daily report: one self-contained HTML page with SVG charts.
     Report(cmd::report::Args),
+    /// Print a day's digest (Markdown, or the Slack message as JSON) from the lake.
+    Digest(cmd::digest::Args),
     /// Facets proposed by facet discovery: list, accept, reject.
     Facets(cmd::facets::Args),
     /// Benchmark: a million sessions through ingest and the daily pipeline,
@@ -101,6 +103,7 @@ fn main() -> std::process::ExitCode {
             Command::Batches(a) => cmd::batches::run(&cli.lake, a).await,
             Command::Lease(a) => cmd::lease::run(&cli.lake, a).await,
             Command::Report(a) => cmd::report::run(&cli.lake, a).await,
+            Command::Digest(a) => cmd::digest::run(&cli.lake, a).await,
             Command::Facets(a) => cmd::facets::run(&cli.lake, a).await,
             Command::Bench(a) => cmd::bench::run_cmd(&cli.lake, a).await,
             Command::Hook(a) => Ok(cmd::hook::run(a).await),

@@ -1212,7 +1212,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
         .filter(|e| e["event"] == "stage_finished" && e["stage"] != "facet_discovery")
         .map(|e| e["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(finished.len(), 10, "{events:?}");
+    assert_eq!(finished.len(), 12, "{events:?}");
     let at = |stage: &str| finished.iter().position(|s| *s == stage).unwrap();
     // Each stage finishes after what it depends on (the rest run side by side).
     for (before, after) in [
@@ -1224,8 +1224,11 @@ fn run_status_dag_and_schedule_from_the_cli() {
         ("session_frictions", "patterns"),
         ("facets", "patterns"),
         ("patterns", "tickets"),
+        ("tickets", "alerts"),
         ("tickets", "resolve"),
         ("tickets", "remeasure"),
+        ("remeasure", "digest"),
+        ("delight", "digest"),
     ] {
         assert!(at(before) < at(after), "{before} < {after}: {finished:?}");
     }
@@ -1246,7 +1249,7 @@ fn run_status_dag_and_schedule_from_the_cli() {
     let status = ok(&signals_in(repo(), &lake, &["status", "--date", date]));
     let lines: Vec<&str> = status.lines().collect();
     assert!(
-        lines[1].contains("succeeded") && lines[1].contains("11/11"),
+        lines[1].contains("succeeded") && lines[1].contains("13/13"),
         "{status}"
     );
     assert!(
@@ -1763,8 +1766,184 @@ fn the_claude_code_hook_speaks_only_when_a_cascade_is_under_way() {
     let help = analysis(&lake, "sql/analyses/interventions_help.sql");
     let first = help.lines().nth(1).unwrap_or("");
     assert!(first.starts_with("rephrasing_cascade,true,1,"), "{help}");
+    // The report has a section on them.
+    let out = dir.path().join("report");
+    let page = ok(&signals(
+        &lake,
+        &[
+            "report",
+            "--date",
+            "2026-12-01",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let html = std::fs::read_to_string(page.trim()).unwrap();
+    let section = &html[html
+        .find("<h2>Live interventions</h2>")
+        .expect("the section")..];
+    let section = &section[..4 + section[4..].find("<h2>").unwrap_or(section.len() - 4)];
+    assert!(
+        section.contains("<td>rephrasing_cascade</td><td>true</td><td>1</td>"),
+        "{section}"
+    );
 
     let (out, err) = hook("{not json".into());
     assert_eq!(out, "");
     assert!(err.contains("the prompt goes on unchanged"), "{err}");
+}
+
+/// The daily digest and the alerts on the sample: one Slack message per date
+/// (a local server plays the incoming webhook), none again when the dates run
+/// again, one alert for the cascade 1.5.0 brought, the same digest on stdout,
+/// and the webhook URL nowhere in the output or the lake.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_digest_goes_to_slack_once_a_date_and_prints_from_the_cli() {
+    use signals_testkit::http::Server;
+    let server = Server::start(|_| (200, serde_json::Value::String("ok".into()))).await;
+    let secret = "T0SECRET/B0SECRET/hookTOKEN";
+    let url = format!("{}/services/{secret}", server.url);
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake").display().to_string();
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signals"));
+        cmd.args(args)
+            .current_dir(repo())
+            .env("SIGNALS_LAKE", &lake);
+        match url {
+            Some(u) => cmd.env("SIGNALS_SLACK_WEBHOOK_URL", u),
+            None => cmd.env_remove("SIGNALS_SLACK_WEBHOOK_URL"),
+        };
+        let out = cmd.output().expect("signals runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !all.contains("SECRET"),
+            "the webhook URL was printed:\n{all}"
+        );
+        out
+    };
+    ok(&run(&["ingest", "data/sessions"], None));
+
+    // Slack without its webhook fails before anything runs, and says what to set.
+    let no_url = run(
+        &[
+            "run",
+            "daily",
+            "--date",
+            "2026-11-09",
+            "--param",
+            "notify=slack",
+        ],
+        None,
+    );
+    assert!(!no_url.status.success());
+    assert!(
+        String::from_utf8_lossy(&no_url.stderr).contains("SIGNALS_SLACK_WEBHOOK_URL"),
+        "{}",
+        String::from_utf8_lossy(&no_url.stderr)
+    );
+
+    let backfill = ["backfill", "daily", "--all", "--param", "notify=slack"];
+    let first = ok(&run(&backfill, Some(&url)));
+    assert!(first.contains("21 dates, 0 failed"), "{first}");
+    let posts = server.take();
+    let headers: Vec<String> = posts
+        .iter()
+        .map(|p| {
+            p.body["blocks"][0]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let digests = headers
+        .iter()
+        .filter(|h| h.starts_with("agent-signals — "))
+        .count();
+    let alerts: Vec<&String> = headers.iter().filter(|h| h.contains("alert")).collect();
+    assert_eq!(digests, 21, "{headers:?}");
+    assert_eq!(alerts, ["agent-signals alert — 2026-11-09"], "{headers:?}");
+    assert!(
+        posts
+            .iter()
+            .all(|p| p.path == format!("/services/{secret}"))
+    );
+    // The day of the fix's verdict says so, in Slack and on stdout.
+    let verdict_day = posts
+        .iter()
+        .find(|p| p.body["blocks"][0]["text"]["text"] == "agent-signals — 2026-11-21")
+        .unwrap();
+    let text = verdict_day.body.to_string();
+    assert!(
+        text.contains("*1.6.0*") && text.contains("rephrasing_cascade improved 35.5% → 8.5%"),
+        "{text}"
+    );
+    let md = ok(&run(&["digest", "--date", "2026-11-21"], None));
+    assert!(
+        md.contains("## Deployment verdicts")
+            && md.contains("**1.6.0**")
+            && md.contains("rephrasing_cascade improved 35.5% → 8.5%"),
+        "{md}"
+    );
+    let md9 = ok(&run(&["digest", "--date", "2026-11-09"], None));
+    assert!(
+        md9.contains("## Crossing patterns (1)")
+            && md9.contains("**rephrasing_cascade** in all sessions: 42.5%"),
+        "{md9}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lake/digests/2026-11-09.md")).unwrap(),
+        md9
+    );
+    let json = ok(&run(
+        &["digest", "--date", "2026-11-09", "--format", "slack"],
+        None,
+    ));
+    let message: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(message["blocks"][0]["type"], "header");
+
+    // Every date again, forced: nothing is posted twice.
+    let again = ok(&run(
+        &[
+            "backfill",
+            "daily",
+            "--all",
+            "--force",
+            "--param",
+            "notify=slack",
+        ],
+        Some(&url),
+    ));
+    assert!(again.contains("21 dates, 0 failed"), "{again}");
+    assert!(server.take().is_empty());
+    let table = ok(&run(
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT (SELECT count(*) FROM digests WHERE channel = 'slack' AND status = 'already_posted') AS d, \
+             (SELECT count(*) FROM alerts WHERE status = 'already_posted') AS a",
+        ],
+        None,
+    ));
+    assert_eq!(int_row(&table), [21, 1], "{table}");
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                let bytes = std::fs::read(e.path()).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("SECRET"),
+                    "{} holds the webhook URL",
+                    e.path().display()
+                );
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 mod error;
 mod lake;
 mod lease;
+mod rows;
 pub mod schema;
 mod sqltext;
 pub mod stats;
@@ -12,6 +13,7 @@ pub mod stats;
 pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column};
 pub use lease::{Lease, LeaseRecord, holder_id};
+pub use rows::{batch_from_rows, query_rows, rows_of};
 pub use sqltext::{placeholders, sql_literal, strip_comments, tables_read};
 
 pub use datafusion;

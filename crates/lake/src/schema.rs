@@ -332,6 +332,124 @@ pub fn interventions() -> TableDef {
     }
 }
 
+/// `digests`: the daily digest of each date, per channel it went to.
+pub fn digests() -> TableDef {
+    TableDef {
+        name: "digests",
+        doc: "The daily digest of each date (stage `digest`), one row per channel: the Markdown file in the lake, and the Slack message when `notify = \"slack\"`. A date's Slack message is posted once, however often the date runs (the lake's `_notify/` ledger); the webhook URL is never stored.",
+        date_doc: "the day the digest is of",
+        cluster_by: &[],
+        columns: vec![
+            col("channel", DataType::Utf8, false, "`markdown` or `slack`"),
+            col(
+                "status",
+                DataType::Utf8,
+                false,
+                "`written` (the Markdown file), `posted` (sent by this run) or `already_posted` (an earlier run sent it; nothing was sent)",
+            ),
+            col(
+                "location",
+                DataType::Utf8,
+                true,
+                "the Markdown file's path in the lake (null for Slack)",
+            ),
+            col(
+                "patterns",
+                DataType::Int64,
+                false,
+                "crossing patterns (tickets filed, updated or reopened that day) the digest lists",
+            ),
+            col(
+                "verdicts",
+                DataType::Int64,
+                false,
+                "deployment verdicts that became final that day",
+            ),
+            col(
+                "blocks",
+                DataType::Int64,
+                false,
+                "Block Kit blocks of the Slack message (0 for Markdown)",
+            ),
+            col(
+                "chars",
+                DataType::Int64,
+                false,
+                "characters of the text sent or written",
+            ),
+            col(
+                "left_out",
+                DataType::Int64,
+                false,
+                "list lines the Slack message left out to stay within Slack's limits (\"and N more\"; the Markdown file has them all)",
+            ),
+            col(
+                "sent_at",
+                DataType::Utf8,
+                true,
+                "RFC 3339 time it was written or first posted",
+            ),
+        ],
+    }
+}
+
+/// `alerts`: patterns whose rate crossed the alert threshold, posted at once.
+pub fn alerts() -> TableDef {
+    TableDef {
+        name: "alerts",
+        doc: "Each crossing pattern whose rate reached `alert_rate` on the date (stage `alerts`, right after `tickets`): posted at once (Markdown under the lake's `alerts/`, and Slack when `notify = \"slack\"`), at most once per ticket per `alert_cooldown_days`.",
+        date_doc: "the day the pattern crossed",
+        cluster_by: &[],
+        columns: vec![
+            col("ticket_id", DataType::Utf8, false, "the pattern's ticket"),
+            col("friction_type", DataType::Utf8, false, "friction type"),
+            col(
+                "slice_kind",
+                DataType::Utf8,
+                false,
+                "the pattern's slice kind",
+            ),
+            col(
+                "slice_value",
+                DataType::Utf8,
+                false,
+                "the pattern's slice value",
+            ),
+            col(
+                "rate",
+                DataType::Float64,
+                false,
+                "the share of analysed sessions affected that day",
+            ),
+            col(
+                "baseline_rate",
+                DataType::Float64,
+                true,
+                "the trailing baseline's rate",
+            ),
+            col("channel", DataType::Utf8, false, "`markdown` or `slack`"),
+            col(
+                "status",
+                DataType::Utf8,
+                false,
+                "`posted` (sent by this run), `already_posted` (an earlier run of the date sent it) or `cooldown` (the ticket was alerted on `last_alerted`, within `alert_cooldown_days`: not sent)",
+            ),
+            col(
+                "last_alerted",
+                DataType::Utf8,
+                true,
+                "the date of the ticket's alert before this one, if any",
+            ),
+            col(
+                "sent_at",
+                DataType::Utf8,
+                true,
+                "RFC 3339 time it was sent (null when not sent)",
+            ),
+        ],
+    }
+}
+
 /// `ingested_files`: the landing zone's manifest (objects ingested from a source URL).
 pub fn ingested_files() -> TableDef {
     TableDef {
@@ -1270,6 +1388,8 @@ pub fn all_tables() -> Vec<TableDef> {
         friction_before_after(),
         facet_proposals(),
         interventions(),
+        alerts(),
+        digests(),
     ]
 }
 

@@ -136,6 +136,9 @@ const FINDINGS: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// Whether the live hook's interventions help (the report's section on them).
+const INTERVENTIONS_SQL: &str = include_str!("../../../sql/analyses/interventions_help.sql");
+
 /// The statements of an analysis file (each ends with `;` at a line end; a
 /// statement is what is left after its comment lines).
 fn statements(sql: &str) -> Vec<&str> {
@@ -341,6 +344,13 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
     let ba = rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, adj_change, ci_low, ci_high, q_value, verdict FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", &day).await?;
     let delight = rows(&ctx, "SELECT d.delight_type, count(DISTINCT d.session_id), CAST(count(DISTINCT d.session_id) AS DOUBLE) / (SELECT count(*) FROM analysed_sessions WHERE date BETWEEN $from AND $to) FROM delights d WHERE d.date BETWEEN $from AND $to GROUP BY d.delight_type ORDER BY 2 DESC", &span).await?;
     let satisfaction = rows(&ctx, "SELECT value, count(*) FROM session_facets WHERE facet = 'satisfaction' AND date BETWEEN $from AND $to GROUP BY value ORDER BY value", &span).await?;
+    let interventions = rows(&ctx, "SELECT count(*) FROM interventions", &[]).await?;
+    let interventions = interventions.first().map_or(0.0, |r| num(&r[0]));
+    let helped = if interventions > 0.0 {
+        Some(columns_and_rows(&ctx, INTERVENTIONS_SQL).await?)
+    } else {
+        None
+    };
     let mut findings = Vec::new();
     for (title, method, sql) in FINDINGS {
         let mut tables = Vec::new();
@@ -494,6 +504,14 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
             .map(|r| (format!("satisfaction {}", r[0]), vec![num(&r[1])]))
             .collect();
         html.push_str(&stacked_bars("satisfaction", &["sessions"], &bars));
+    }
+    html.push_str("<h2>Live interventions</h2><p>Sessions with a rephrasing cascade or context churn, with and without the live hook asking the agent to clarify (<code>signals hook claude-code --log LAKE</code>, table <code>interventions</code>): the share completed with a 95% Wilson interval, and satisfaction (sql/analyses/interventions_help.sql). Observational: where the hook runs for some users only, the groups may differ in more than the hook; overlapping intervals are no difference.</p>");
+    match &helped {
+        None => html.push_str(r#"<p class="empty">No interventions logged yet: install the hook with <code>--log</code> (README, "Get told").</p>"#),
+        Some((head, body)) => {
+            let head: Vec<&str> = head.iter().map(String::as_str).collect();
+            html.push_str(&table(&head, body));
+        }
     }
     html.push_str("<h2>Three findings, on your sessions</h2><p>The seed's findings, computed over every analysed date by the files in <code>sql/analyses/</code> (run them with <code>signals sql -f</code>). Each states its method; read them as associations, not causes.</p>");
     for (title, method, tables) in &findings {

@@ -142,6 +142,14 @@ pub async fn run(
             llm_config(&params)?;
         }
     }
+    // Likewise a digest or alert channel that cannot work (no webhook URL).
+    if pipeline
+        .stages
+        .iter()
+        .any(|s| matches!(s.kind, StageKind::Alerts | StageKind::Digest))
+    {
+        notify_config(&params)?;
+    }
     let ctx = lake.session_context().await?;
     pipeline.validate(&ctx).await?;
 
@@ -630,6 +638,20 @@ async fn execute(
                     note: r.note(),
                 })
             }
+            StageKind::Alerts => {
+                let r = signals_digest::post_alerts(lake, date, &notify_config(params)?).await?;
+                Ok(Outcome::Noted {
+                    rows: r.rows.len() as u64,
+                    note: r.note(),
+                })
+            }
+            StageKind::Digest => {
+                let r = signals_digest::post_digest(lake, date, &notify_config(params)?).await?;
+                Ok(Outcome::Noted {
+                    rows: r.rows.len() as u64,
+                    note: r.note(),
+                })
+            }
             StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
             StageKind::Ingest => {
                 let source = params
@@ -757,6 +779,15 @@ fn discovery_params(params: &BTreeMap<String, Param>) -> Result<signals_discover
         embedder,
         llm_namer,
     })
+}
+
+/// Where the digest and alerts go, and their settings (`notify`, `alert_*`,
+/// `digest_max_items`, `baseline_days`; the webhook URL from the environment).
+pub fn notify_config(params: &BTreeMap<String, Param>) -> Result<signals_digest::NotifyConfig> {
+    Ok(signals_digest::NotifyConfig::from_params(
+        |k| params.get(k).map(|v| v.to_string()),
+        |k| std::env::var(k).ok(),
+    )?)
 }
 
 /// The ticket sink the run's parameters name (`ticket_sink`, default `markdown`;

@@ -14,7 +14,7 @@ pub mod report;
 pub mod schedule;
 pub mod state;
 
-pub use exec::{RunOptions, backfill, friction_params, run};
+pub use exec::{RunOptions, backfill, friction_params, notify_config, run};
 pub use pipeline::{Param, Pipeline, Stage, StageKind};
 pub use report::{LogFormat, Reporter};
 pub use signals_lake::ErrorClass;
@@ -88,6 +88,9 @@ pub enum Error {
     /// Facet discovery failed.
     #[error(transparent)]
     Discover(#[from] signals_discover::Error),
+    /// The digest or an alert failed.
+    #[error(transparent)]
+    Digest(#[from] signals_digest::Error),
     /// DataFusion failure.
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -130,6 +133,7 @@ impl Error {
             | Error::Ingest(signals_ingest::Error::UnknownFormat { .. }) => ErrorClass::User,
             Error::Ingest(_) => ErrorClass::Internal,
             Error::Discover(e) => e.class(),
+            Error::Digest(e) => e.class(),
             Error::Llm(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,
             Error::Judge(_) | Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,

@@ -149,6 +149,13 @@ pub enum StageKind {
     /// ingest the objects that arrived or changed since the last run
     /// (`ingested_files`). Off while `landing` is empty.
     Ingest,
+    /// The day's crossing patterns at or above `alert_rate`, posted at once
+    /// (Markdown in the lake; Slack when `notify = "slack"`), once per ticket per
+    /// `alert_cooldown_days`; writes `alerts`.
+    Alerts,
+    /// The daily digest (`sql/digest/`): Markdown in the lake, and one Slack
+    /// message per date when `notify = "slack"`; writes `digests`.
+    Digest,
 }
 
 impl StageKind {
@@ -163,6 +170,8 @@ impl StageKind {
             StageKind::Discover { .. } => "discover",
             StageKind::Command { .. } => "command",
             StageKind::Ingest => "ingest",
+            StageKind::Alerts => "alerts",
+            StageKind::Digest => "digest",
         }
     }
 
@@ -184,6 +193,8 @@ impl StageKind {
             StageKind::Tickets { .. } => Some("tickets"),
             StageKind::Resolve { .. } => Some("ticket_resolutions"),
             StageKind::Discover { .. } => Some("facet_proposals"),
+            StageKind::Alerts => Some("alerts"),
+            StageKind::Digest => Some("digests"),
             // It writes `events` and `sessions` of any date: they stay the
             // dates' inputs, so a date whose sessions it changed is run again.
             StageKind::Command { .. } | StageKind::Ingest => None,
@@ -425,6 +436,8 @@ impl Pipeline {
                         .unwrap_or_else(|| "stages/discovery.sql".into()),
                 },
                 "ingest" => StageKind::Ingest,
+                "alerts" => StageKind::Alerts,
+                "digest" => StageKind::Digest,
                 "command" => {
                     let run = s.run.clone().unwrap_or_default();
                     if run.is_empty() {
@@ -436,7 +449,7 @@ impl Pipeline {
                 }
                 other => {
                     problems.push(at(format!(
-                        "unknown kind {other:?}; kinds: ingest, sql, judge, tickets, resolve, remeasure, discover, command"
+                        "unknown kind {other:?}; kinds: ingest, sql, judge, tickets, resolve, remeasure, discover, alerts, digest, command"
                     )));
                     continue;
                 }
@@ -666,7 +679,11 @@ impl Pipeline {
                     out.insert("session_facets".to_string());
                     out.insert("frictions".to_string());
                 }
-                StageKind::Resolve { .. } | StageKind::Command { .. } | StageKind::Ingest => {}
+                StageKind::Resolve { .. }
+                | StageKind::Command { .. }
+                | StageKind::Ingest
+                | StageKind::Alerts
+                | StageKind::Digest => {}
             }
         }
         out.retain(|t| !written.contains(t.as_str()) && schema::table(t).is_some());
@@ -827,6 +844,21 @@ impl Pipeline {
                     }
                     needs_upstream("session_facets", &mut problems);
                     needs_upstream("frictions", &mut problems);
+                }
+                StageKind::Alerts => needs_upstream("tickets", &mut problems),
+                StageKind::Digest => {
+                    // What sql/digest/ reads that stages write.
+                    for t in [
+                        "tickets",
+                        "friction_patterns",
+                        "friction_before_after",
+                        "session_frictions",
+                        "session_facets",
+                        "delights",
+                        "facet_proposals",
+                    ] {
+                        needs_upstream(t, &mut problems);
+                    }
                 }
                 StageKind::Command { .. } | StageKind::Ingest => {}
             }

@@ -32,6 +32,10 @@ fn detail(kind: &StageKind) -> String {
         }
         StageKind::Command { run } => format!("command {}", run.join(" ")),
         StageKind::Ingest => "ingest: new objects of $landing -> events, sessions".into(),
+        StageKind::Alerts => {
+            "alerts: tickets at or above $alert_rate -> $notify (cooldown), alerts".into()
+        }
+        StageKind::Digest => "digest: sql/digest/ -> $notify (once per date), digests".into(),
     }
 }
 

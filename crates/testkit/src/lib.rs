@@ -4,6 +4,8 @@
 //! Its own crate, a dev-dependency only: were it a feature of `signals-lake`,
 //! `cargo test` would build the lake (and every crate above it) a second time.
 
+pub mod http;
+
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 

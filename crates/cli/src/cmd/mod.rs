@@ -3,6 +3,7 @@
 pub mod batches;
 pub mod bench;
 pub mod deploy;
+pub mod digest;
 pub mod eval;
 pub mod facets;
 pub mod generate;

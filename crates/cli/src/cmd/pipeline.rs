@@ -36,7 +36,8 @@ pub struct RunFlags {
     log_format: String,
 }
 
-fn parse_kv(s: &str) -> Result<(String, String), String> {
+/// `NAME=VALUE` of `--param`.
+pub fn parse_kv(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .ok_or_else(|| format!("{s:?}: expected NAME=VALUE"))

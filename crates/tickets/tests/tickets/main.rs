@@ -2,7 +2,6 @@
 //! GraphQL API, each played by a local HTTP server that records and checks every
 //! request, and the Markdown sink in a lake on disk.
 
-mod server;
 mod sinks;
 
 use arrow::array::RecordBatch;

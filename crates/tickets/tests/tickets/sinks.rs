@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use signals_lake::{ErrorClass, Lake};
 use signals_tickets::{Error, FileOptions, Sink, SinkConfig, file_tickets, snapshot};
 
-use crate::server::Server;
 use crate::{day, lake_with};
+use signals_testkit::http::Server;
 
 /// error_event over all sessions crosses on 12-01 (6 of 10) and 12-02 (7 of 10),
 /// then never again.
@@ -32,7 +32,7 @@ fn github(url: &str) -> Sink {
     .unwrap()
 }
 
-fn github_answer(r: &crate::server::Recorded) -> (u16, Value) {
+fn github_answer(r: &signals_testkit::http::Recorded) -> (u16, Value) {
     match (r.method.as_str(), r.path.as_str()) {
         ("POST", "/repos/acme/agent/issues") => (
             201,

@@ -1,4 +1,5 @@
-//! A local HTTP server that records every request and answers with a handler.
+//! A local HTTP server that records every request and answers with a handler:
+//! what tests of the HTTP clients (issue trackers, Slack webhooks) talk to.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,9 +15,13 @@ use serde_json::Value;
 /// One request the server received.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// HTTP method.
     pub method: String,
+    /// Path of the URL.
     pub path: String,
+    /// The `authorization` header (empty when none).
     pub authorization: String,
+    /// The body as JSON (null when it is not JSON).
     pub body: Value,
 }
 
@@ -24,7 +29,9 @@ type Handler = dyn Fn(&Recorded) -> (u16, Value) + Send + Sync;
 
 /// A running server: its base URL and what it received.
 pub struct Server {
+    /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// Every request so far.
     pub requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
@@ -68,11 +75,16 @@ impl Server {
                             };
                             let (status, answer) = handler(&rec);
                             log.lock().unwrap().push(rec);
+                            // A JSON string answers as plain text (Slack's "ok").
+                            let (kind, body) = match answer {
+                                Value::String(s) => ("text/plain", s),
+                                other => ("application/json", other.to_string()),
+                            };
                             Ok::<_, Infallible>(
                                 Response::builder()
                                     .status(status)
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from(answer.to_string())))
+                                    .header("content-type", kind)
+                                    .body(Full::new(Bytes::from(body)))
                                     .unwrap(),
                             )
                         }
