@@ -1847,7 +1847,34 @@ async fn the_digest_goes_to_slack_once_a_date_and_prints_from_the_cli() {
         String::from_utf8_lossy(&no_url.stderr)
     );
 
-    let backfill = ["backfill", "daily", "--all", "--param", "notify=slack"];
+    // A date older than notify_max_age_days (3 by default) is not posted: the
+    // sample's are weeks old. Its digest is written all the same.
+    let old = ok(&run(
+        &[
+            "run",
+            "daily",
+            "--date",
+            "2026-11-02",
+            "--param",
+            "notify=slack",
+        ],
+        Some(&url),
+    ));
+    assert!(
+        old.contains("not posted (older than notify_max_age_days)"),
+        "{old}"
+    );
+    assert!(server.take().is_empty());
+    // No age limit from here on.
+    let backfill = [
+        "backfill",
+        "daily",
+        "--all",
+        "--param",
+        "notify=slack",
+        "--param",
+        "notify_max_age_days=0",
+    ];
     let first = ok(&run(&backfill, Some(&url)));
     assert!(first.contains("21 dates, 0 failed"), "{first}");
     let posts = server.take();

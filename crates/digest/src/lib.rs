@@ -110,6 +110,18 @@ pub struct NotifyConfig {
     pub alert_rate: f64,
     /// Days after an alert before the same ticket is alerted again (`alert_cooldown_days`).
     pub alert_cooldown_days: i64,
+    /// Dates more than this many days before today (UTC) are not posted to Slack,
+    /// so a backfill does not flood the channel with old news; their Markdown is
+    /// written all the same (`notify_max_age_days`; 0: no limit).
+    pub max_age_days: i64,
+}
+
+impl NotifyConfig {
+    /// Whether `date` is recent enough to post (see [`NotifyConfig::max_age_days`]).
+    pub fn recent(&self, date: chrono::NaiveDate) -> bool {
+        self.max_age_days <= 0
+            || (chrono::Utc::now().date_naive() - date).num_days() <= self.max_age_days
+    }
 }
 
 impl Default for NotifyConfig {
@@ -120,6 +132,7 @@ impl Default for NotifyConfig {
             max_items: 10,
             alert_rate: 0.4,
             alert_cooldown_days: 7,
+            max_age_days: 3,
         }
     }
 }
@@ -176,6 +189,7 @@ impl NotifyConfig {
             alert_rate,
             alert_cooldown_days: (num("alert_cooldown_days", d.alert_cooldown_days as f64)? as i64)
                 .max(1),
+            max_age_days: (num("notify_max_age_days", d.max_age_days as f64)? as i64).max(0),
         })
     }
 }

@@ -52,6 +52,9 @@ impl DigestReport {
                 "slack" if r.status == "already_posted" => {
                     "slack: posted by an earlier run".to_string()
                 }
+                "slack" if r.status == "too_old" => {
+                    "slack: not posted (older than notify_max_age_days)".to_string()
+                }
                 "slack" => format!("slack: {} ({} blocks)", r.status, r.blocks),
                 _ => format!("{} {}", r.status, r.location.as_deref().unwrap_or("")),
             })
@@ -91,6 +94,8 @@ pub async fn post_digest(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Re
         let (message, left_out) = slack::digest_message(&d, cfg.max_items);
         let status = if sent.slack_posted_at.is_some() {
             "already_posted"
+        } else if !cfg.recent(date) {
+            "too_old"
         } else {
             slack::post(webhook, &message).await?;
             sent.slack_posted_at = Some(now());
@@ -152,10 +157,11 @@ impl AlertsReport {
     pub fn note(&self) -> String {
         let n = |s: &str| self.rows.iter().filter(|r| r.status == s).count();
         format!(
-            "{} posted, {} in cooldown, {} posted by an earlier run",
+            "{} posted, {} in cooldown, {} posted by an earlier run, {} too old to post",
             n("posted"),
             n("cooldown"),
-            n("already_posted")
+            n("already_posted"),
+            n("too_old")
         )
     }
 }
@@ -163,7 +169,8 @@ impl AlertsReport {
 /// The `alerts` stage for `date`: each of the day's crossing patterns with a rate
 /// of at least `alert_rate` is posted at once (`alerts/DATE-TICKET.md`, and Slack),
 /// unless its ticket was alerted less than `alert_cooldown_days` before (or after,
-/// in a backfill) or this date already alerted it.
+/// in a backfill) or this date already alerted it, or the date is older than
+/// `notify_max_age_days` (news no longer).
 pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Result<AlertsReport> {
     let ctx = lake.session_context().await?;
     let params = vec![
@@ -203,6 +210,8 @@ pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Re
             ("already_posted", Some(s.sent_at))
         } else if recent.is_some() {
             ("cooldown", None)
+        } else if !cfg.recent(date) {
+            ("too_old", None)
         } else {
             let md = alert_markdown(&day, &t, cfg.alert_rate);
             ledger::write_text(lake, &format!("alerts/{day}-{}.md", t.ticket_id), &md).await?;

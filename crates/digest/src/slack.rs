@@ -268,7 +268,12 @@ mod tests {
             friction_type: "rephrasing_cascade".into(),
             slice_kind: "language".into(),
             slice_value: format!("lang<{i}>&{}", "x".repeat(300)),
-            action: if i.is_multiple_of(9) { "faded" } else { "filed" }.into(),
+            action: if i.is_multiple_of(9) {
+                "faded"
+            } else {
+                "filed"
+            }
+            .into(),
             trend: "new".into(),
             days_seen: 1,
             affected: 9,

@@ -40,6 +40,8 @@ fn config(server: &Server) -> NotifyConfig {
         channel: Channel::Slack {
             webhook: format!("{}/services/T000/B000/{SECRET}", server.url),
         },
+        // The dates here are in the past.
+        max_age_days: 0,
         ..NotifyConfig::default()
     }
 }
@@ -158,6 +160,7 @@ async fn a_dates_digest_is_posted_once_as_block_kit_and_the_webhook_never_shows(
         channel: Channel::Slack {
             webhook: format!("http://127.0.0.1:9/services/{SECRET}"),
         },
+        max_age_days: 0,
         ..NotifyConfig::default()
     };
     let e = post_digest(&lake, day("2026-11-12"), &gone)
@@ -242,4 +245,18 @@ async fn alerts_go_out_at_the_threshold_once_per_cooldown() {
     let rows: Vec<Value> = signals_lake::rows_of(&n).unwrap();
     assert_eq!(rows[0]["n"], 1, "the rerun of the 1st is already_posted");
     assert!(dir.path().join("alerts/2026-11-08-SIG-a.md").exists());
+
+    // A backfill of old dates does not post old news.
+    tickets(&lake, "2026-11-20", &[("SIG-a", 0.7, "updated")]).await;
+    let old = NotifyConfig {
+        max_age_days: 3,
+        ..cfg.clone()
+    };
+    let r = post_alerts(&lake, day("2026-11-20"), &old).await.unwrap();
+    assert_eq!(r.rows[0].status, "too_old");
+    let r = post_digest(&lake, day("2026-11-20"), &old).await.unwrap();
+    assert_eq!(r.rows[1].status, "too_old");
+    assert!(server.take().is_empty());
+    // Its Markdown is written all the same.
+    assert!(dir.path().join("digests/2026-11-20.md").exists());
 }
