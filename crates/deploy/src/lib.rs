@@ -7,6 +7,8 @@
 //! `friction_before_after`; once a deployment's after window is complete, the
 //! ticket linked to it gets the verdict for its friction type as a note.
 
+pub mod stage;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -72,9 +74,51 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Column `name` of `batch` as strings.
+/// Column `name` of `batch` as strings (the string columns of `deployments`).
 fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
     Ok(signals_lake::string_column(batch, name)?)
+}
+
+/// A row of `friction_before_after` (sql/README.md has each column's meaning).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[allow(missing_docs)]
+pub struct BeforeAfter {
+    pub version: String,
+    pub deployed_on: String,
+    pub source: String,
+    pub ticket_id: Option<String>,
+    pub friction_type: String,
+    pub before_from: String,
+    pub before_to: String,
+    pub after_from: String,
+    pub after_to: String,
+    pub window_complete: bool,
+    pub after_scope: String,
+    pub before_sessions: i64,
+    pub before_affected: i64,
+    pub before_rate: Option<f64>,
+    pub after_sessions: i64,
+    pub after_affected: i64,
+    pub after_rate: Option<f64>,
+    pub abs_change: Option<f64>,
+    pub rel_change: Option<f64>,
+    pub strata: i64,
+    pub adj_change: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub z: Option<f64>,
+    pub p_value: Option<f64>,
+    pub q_value: Option<f64>,
+    pub mde: Option<f64>,
+    pub sessions_needed: Option<i64>,
+    pub verdict: String,
+}
+
+impl BeforeAfter {
+    /// The rows of `friction_before_after` batches (what [`measure`] returns).
+    pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<BeforeAfter>> {
+        Ok(signals_lake::rows_of(batches)?)
+    }
 }
 
 async fn query(
@@ -308,59 +352,39 @@ pub async fn remeasure(
         Some((_, t)) => t,
         None => return Ok(report),
     };
-    for b in &batches {
-        let s = |n| strings(b, n);
-        let (version, ticket, ty, verdict, on, before, after) = (
-            s("version")?,
-            s("ticket_id")?,
-            s("friction_type")?,
-            s("verdict")?,
-            s("deployed_on")?,
-            s("before_rate")?,
-            s("after_rate")?,
+    for row in BeforeAfter::from_batches(&batches)? {
+        let Some(id) = &row.ticket_id else { continue };
+        if !row.window_complete {
+            continue;
+        }
+        let Some(t) = tickets.iter().find(|t| &t.ticket_id == id) else {
+            continue;
+        };
+        if row.friction_type != t.friction_type {
+            continue;
+        }
+        let v = &row.version;
+        let pct = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x));
+        let pp = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{:+.1}", 100.0 * x));
+        let text = format!(
+            "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; the change within language x intent strata is {} points (95% CI {} to {}), q = {} → **{}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = {}`.",
+            row.deployed_on,
+            t.friction_type,
+            pct(row.before_rate),
+            row.before_sessions,
+            pct(row.after_rate),
+            row.after_sessions,
+            pp(row.adj_change),
+            pp(row.ci_low),
+            pp(row.ci_high),
+            row.q_value.map_or("n/a".into(), |x| format!("{x:.4}")),
+            row.verdict,
+            signals_lake::sql_literal(v),
         );
-        let (q, complete, bn, an) = (
-            s("q_value")?,
-            s("window_complete")?,
-            s("before_sessions")?,
-            s("after_sessions")?,
-        );
-        let (adj, lo, hi) = (s("adj_change")?, s("ci_low")?, s("ci_high")?);
-        for r in 0..b.num_rows() {
-            let Some(id) = &ticket[r] else { continue };
-            if complete[r].as_deref() != Some("true") {
-                continue;
-            }
-            let Some(t) = tickets.iter().find(|t| &t.ticket_id == id) else {
-                continue;
-            };
-            if ty[r].as_deref() != Some(t.friction_type.as_str()) {
-                continue;
-            }
-            let v = version[r].clone().unwrap_or_default();
-            let verdict = verdict[r].clone().unwrap_or_default();
-            let num = |x: &Option<String>| x.as_deref().and_then(|x| x.parse::<f64>().ok());
-            let pct =
-                |x: &Option<String>| num(x).map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x));
-            let pp =
-                |x: &Option<String>| num(x).map_or("n/a".into(), |x| format!("{:+.1}", 100.0 * x));
-            let text = format!(
-                "**Re-measured after deployment {v}** (deployed {}): `{}` was {} of {} sessions before and {} of {} after; the change within language x intent strata is {} points (95% CI {} to {}), q = {} → **{verdict}**.\n\nReproduce: `signals compare --deploy {v}` or `SELECT * FROM friction_before_after WHERE version = {}`.",
-                on[r].as_deref().unwrap_or(""),
-                t.friction_type,
-                pct(&before[r]),
-                bn[r].as_deref().unwrap_or("0"),
-                pct(&after[r]),
-                an[r].as_deref().unwrap_or("0"),
-                pp(&adj[r]),
-                pp(&lo[r]),
-                pp(&hi[r]),
-                num(&q[r]).map_or("n/a".into(), |x| format!("{x:.4}")),
-                signals_lake::sql_literal(&v),
-            );
-            if sink.note(lake, t, &format!("verdict:{v}"), &text).await? {
-                report.verdicts.push((id.clone(), v, verdict));
-            }
+        if sink.note(lake, t, &format!("verdict:{v}"), &text).await? {
+            report
+                .verdicts
+                .push((id.clone(), v.clone(), row.verdict.clone()));
         }
     }
     Ok(report)

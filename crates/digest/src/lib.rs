@@ -13,6 +13,7 @@ mod ledger;
 mod markdown;
 mod notify;
 pub mod slack;
+pub mod stage;
 
 pub use content::{Delight, Digest, Headline, Proposal, TicketLine, TypeRate, Verdict};
 pub use markdown::{alert_markdown, digest_markdown};

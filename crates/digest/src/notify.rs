@@ -169,8 +169,8 @@ impl AlertsReport {
 /// The `alerts` stage for `date`: each of the day's crossing patterns with a rate
 /// of at least `alert_rate` is posted at once (`alerts/DATE-TICKET.md`, and Slack),
 /// unless its ticket was alerted less than `alert_cooldown_days` before (or after,
-/// in a backfill) or this date already alerted it, or the date is older than
-/// `notify_max_age_days` (news no longer).
+/// in a backfill) or this date already alerted it, or (for Slack) the date is
+/// older than `notify_max_age_days` (news no longer).
 pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Result<AlertsReport> {
     let ctx = lake.session_context().await?;
     let params = vec![
@@ -210,7 +210,8 @@ pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Re
             ("already_posted", Some(s.sent_at))
         } else if recent.is_some() {
             ("cooldown", None)
-        } else if !cfg.recent(date) {
+        } else if !cfg.recent(date) && channel == "slack" {
+            // Old news is not pushed; a Markdown alert is a file, no flood.
             ("too_old", None)
         } else {
             let md = alert_markdown(&day, &t, cfg.alert_rate);

@@ -254,9 +254,18 @@ async fn alerts_go_out_at_the_threshold_once_per_cooldown() {
     };
     let r = post_alerts(&lake, day("2026-11-20"), &old).await.unwrap();
     assert_eq!(r.rows[0].status, "too_old");
+    assert!(!dir.path().join("alerts/2026-11-20-SIG-a.md").exists());
     let r = post_digest(&lake, day("2026-11-20"), &old).await.unwrap();
     assert_eq!(r.rows[1].status, "too_old");
     assert!(server.take().is_empty());
     // Its Markdown is written all the same.
     assert!(dir.path().join("digests/2026-11-20.md").exists());
+    // Without Slack, an alert is a file: old dates get theirs.
+    let files = NotifyConfig {
+        channel: Channel::Markdown,
+        ..old
+    };
+    let r = post_alerts(&lake, day("2026-11-20"), &files).await.unwrap();
+    assert_eq!(r.rows[0].status, "posted");
+    assert!(dir.path().join("alerts/2026-11-20-SIG-a.md").exists());
 }

@@ -7,6 +7,7 @@
 //! extracted by both judges from then on.
 
 pub mod ledger;
+pub mod stage;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -53,6 +54,9 @@ pub enum Error {
     /// The embeddings API failed (after its retries).
     #[error(transparent)]
     Llm(#[from] signals_llm::Error),
+    /// Reading the facet decisions failed.
+    #[error(transparent)]
+    Judge(#[from] signals_judge::Error),
     /// Clustering refused its input.
     #[error("clustering: {0}")]
     Cluster(String),
@@ -69,6 +73,7 @@ impl Error {
             Error::Lake(e) => e.class(),
             Error::DataFusion(e) => signals_lake::datafusion_class(e),
             Error::Llm(e) => e.class(),
+            Error::Judge(e) => e.class(),
             Error::Store(_) => ErrorClass::External,
             Error::Ledger { .. } | Error::Usage(_) => ErrorClass::User,
             Error::Arrow(_) | Error::Cluster(_) => ErrorClass::Internal,

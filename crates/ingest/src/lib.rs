@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod input;
 pub mod interchange;
 pub mod landing;
+pub mod landing_stage;
 pub mod model;
 pub mod parquet_in;
 pub mod registry;
@@ -60,6 +61,25 @@ pub enum Error {
     /// A broken invariant.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl Error {
+    /// Whose problem it is.
+    pub fn class(&self) -> signals_lake::ErrorClass {
+        use signals_lake::ErrorClass;
+        match self {
+            Error::Lake(e) => e.class(),
+            Error::DataFusion(e) => signals_lake::datafusion_class(e),
+            Error::Input { .. } | Error::UnknownFormat { .. } => ErrorClass::User,
+            _ => ErrorClass::Internal,
+        }
+    }
+}
+
+impl From<Error> for signals_stage::StageError {
+    fn from(e: Error) -> Self {
+        signals_stage::StageError::new(e.class(), e)
+    }
 }
 
 /// Result alias of the ingest crate.

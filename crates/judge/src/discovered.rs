@@ -113,3 +113,59 @@ mod tests {
         );
     }
 }
+
+/// A person's decision on a proposed facet (`signals facets accept|reject`), kept
+/// in the lake's `_facets/<name>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// `accepted` or `rejected`.
+    pub status: String,
+    /// Who decided (`--by`, else `$SIGNALS_USER`, else `$USER`).
+    pub decided_by: String,
+    /// When.
+    pub decided_at: chrono::DateTime<chrono::Utc>,
+    /// Why (optional).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The discovery date of the proposal decided on.
+    pub proposed_on: String,
+    /// The facet as extracted from then on (for a rejection: as proposed).
+    pub definition: FacetDef,
+}
+
+/// Where a facet's decision is kept.
+pub fn decision_path(lake: &signals_lake::Lake, name: &str) -> object_store::path::Path {
+    lake.path(&format!("_facets/{name}.json"))
+}
+
+/// Every decision, by facet name.
+pub async fn decisions(lake: &signals_lake::Lake) -> crate::Result<Vec<Decision>> {
+    use futures::TryStreamExt;
+    use object_store::ObjectStoreExt;
+    let prefix = lake.path("_facets");
+    let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
+    let mut out = Vec::new();
+    for m in metas {
+        if !m.location.as_ref().ends_with(".json") {
+            continue;
+        }
+        let bytes = lake.store().get(&m.location).await?.bytes().await?;
+        let d: Decision = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decision {
+            file: m.location.to_string(),
+            reason: e.to_string(),
+        })?;
+        out.push(d);
+    }
+    out.sort_by(|a, b| a.definition.name.cmp(&b.definition.name));
+    Ok(out)
+}
+
+/// The accepted facets: what the facet pass extracts.
+pub async fn accepted(lake: &signals_lake::Lake) -> crate::Result<Vec<FacetDef>> {
+    Ok(decisions(lake)
+        .await?
+        .into_iter()
+        .filter(|d| d.status == "accepted")
+        .map(|d| d.definition)
+        .collect())
+}

@@ -34,6 +34,19 @@ impl Default for FrictionParams {
     }
 }
 
+impl FrictionParams {
+    /// The detector settings from a pipeline's parameters (`churn_cycles`,
+    /// `churn_window_s`; 0: no window): what the judge stages and the live hook use.
+    pub fn from_params(params: &signals_stage::Params) -> Self {
+        use signals_stage::ParamsExt;
+        FrictionParams {
+            churn_cycles: params.int("churn_cycles", 3).max(1) as usize,
+            churn_window_s: Some(params.int("churn_window_s", 0)).filter(|w| *w > 0),
+            ..FrictionParams::default()
+        }
+    }
+}
+
 /// Run every detector on a session. `abandoned` raises severities.
 pub fn detect(s: &Session, p: &FrictionParams, abandoned: bool) -> Vec<Moment> {
     let mut out = Vec::new();

@@ -15,14 +15,16 @@ mod rephrase;
 pub mod rows;
 pub mod run;
 pub mod session;
+pub mod stage;
 pub mod summary;
 pub mod text;
 
 use std::fmt;
 
-pub use discovered::{FacetDef, ValueDef};
+pub use discovered::{Decision, FacetDef, ValueDef, accepted, decisions};
 pub use friction::FrictionParams;
 pub use session::{Event, Session};
+pub use stage::{JudgeSource, PassJudge, Progress};
 
 /// Errors of the judge crate.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,19 @@ pub enum Error {
     /// An unknown judge name.
     #[error("unknown judge {0:?}; available: builtin, openai, cascade")]
     UnknownJudge(String),
+    /// The lake's store failed (reading facet decisions).
+    #[error("object store: {0}")]
+    Store(#[from] object_store::Error),
+    /// A facet decision file that cannot be read.
+    #[error(
+        "facet decision {file}: {reason}; fix or remove the file (signals facets accept|reject writes it)"
+    )]
+    Decision {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An unknown delight type identifier.
     #[error("unknown delight type {0:?}; one of gratitude, praise, success_confirmed, recovery")]
     UnknownDelight(String),
@@ -295,6 +310,28 @@ pub fn judge_by_name(
     match name {
         "builtin" => Ok(Box::new(BuiltinJudge { params, discovered })),
         other => Err(Error::UnknownJudge(other.into())),
+    }
+}
+
+impl Error {
+    /// Whose problem it is.
+    pub fn class(&self) -> signals_lake::ErrorClass {
+        use signals_lake::ErrorClass;
+        match self {
+            Error::Lake(e) => e.class(),
+            Error::DataFusion(e) => signals_lake::datafusion_class(e),
+            Error::UnknownJudge(_) | Error::Labels { .. } | Error::Decision { .. } => {
+                ErrorClass::User
+            }
+            Error::Store(_) | Error::Io(_) => ErrorClass::External,
+            Error::Arrow(_) | Error::UnknownDelight(_) => ErrorClass::Internal,
+        }
+    }
+}
+
+impl From<Error> for signals_stage::StageError {
+    fn from(e: Error) -> Self {
+        signals_stage::StageError::new(e.class(), e)
     }
 }
 

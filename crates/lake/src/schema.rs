@@ -432,7 +432,7 @@ pub fn alerts() -> TableDef {
                 "status",
                 DataType::Utf8,
                 false,
-                "`posted` (sent by this run), `already_posted` (an earlier run of the date sent it), `cooldown` (the ticket was alerted on `last_alerted`, within `alert_cooldown_days`: not sent) or `too_old` (the date is older than `notify_max_age_days`: not sent)",
+                "`posted` (sent by this run), `already_posted` (an earlier run of the date sent it), `cooldown` (the ticket was alerted on `last_alerted`, within `alert_cooldown_days`: not sent) or `too_old` (Slack only: the date is older than `notify_max_age_days`, not sent)",
             ),
             col(
                 "last_alerted",

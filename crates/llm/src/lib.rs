@@ -15,10 +15,12 @@ pub mod model;
 pub mod reply;
 pub mod request;
 pub mod scrub;
+pub mod stage;
 
 pub use config::{Cascade, LlmConfig, Mode};
 pub use lifecycle::{BatchInfo, Progress, batches, cancel, run_pass};
 pub use request::{LlmPass, PROMPT_VERSION};
+pub use stage::{Judges, LlmJudge, judge_stage, llm_config, uses_llm};
 
 use signals_lake::ErrorClass;
 

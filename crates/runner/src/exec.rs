@@ -6,16 +6,11 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use futures::StreamExt;
-use signals_deploy::RemeasureParams;
-use signals_judge::run::{Selection, run_pass};
-use signals_judge::{FrictionParams, judge_by_name};
-use signals_lake::{ErrorClass, Lake, conform, schema};
-use signals_tickets::{
-    FileOptions, ResolveOptions, Sink, SinkConfig, file_tickets, resolve_tickets,
-};
+use signals_lake::{ErrorClass, Lake};
+use signals_stage::{Context, Outcome};
 use tokio::task::JoinSet;
 
-use crate::pipeline::{Param, Pipeline, Stage, StageKind};
+use crate::pipeline::{Param, Pipeline, Stage};
 use crate::report::Reporter;
 use crate::state::{RunState, RunStatus, StageStatus};
 use crate::{Error, Result};
@@ -68,25 +63,6 @@ pub struct RunReport {
     pub nothing_to_do: bool,
 }
 
-/// How a stage attempt ended.
-enum Outcome {
-    Done {
-        rows: u64,
-    },
-    /// Done, with a line on what it found.
-    Noted {
-        rows: u64,
-        note: String,
-    },
-    /// Switched off by its `when` parameter.
-    Off {
-        note: String,
-    },
-    Waiting {
-        note: String,
-    },
-}
-
 /// Run `pipeline` for `date`: validate, take the run's lease, resume from the
 /// lake's run state, execute the stages that are not done, save state after
 /// every transition.
@@ -111,44 +87,10 @@ pub async fn run(
             pipeline.topo_order().join(", ")
         )));
     }
-    if let Some(Param::Str(j)) = params.get("judge") {
-        if uses_llm(j) {
-            let screen = judge_by_name("builtin", FrictionParams::default(), Vec::new())?;
-            signals_llm::LlmConfig::for_judge(
-                j,
-                |k| params.get(k).map(|v| v.to_string()),
-                Arc::from(screen),
-            )?;
-        } else {
-            judge_by_name(j, FrictionParams::default(), Vec::new())?;
-        }
-    }
-    // A misconfigured ticket sink (unknown, no token) fails before anything runs.
-    if pipeline.stages.iter().any(|s| {
-        matches!(
-            s.kind,
-            StageKind::Tickets { .. } | StageKind::Resolve { .. } | StageKind::Remeasure { .. }
-        )
-    }) {
-        ticket_sink(&params)?;
-    }
-    if pipeline
-        .stages
-        .iter()
-        .any(|s| matches!(s.kind, StageKind::Discover { .. }))
-    {
-        let dp = discovery_params(&params)?;
-        if matches!(dp.embedder, signals_discover::Embedder::OpenAi { .. }) || dp.llm_namer {
-            llm_config(&params)?;
-        }
-    }
-    // Likewise a digest or alert channel that cannot work (no webhook URL).
-    if pipeline
-        .stages
-        .iter()
-        .any(|s| matches!(s.kind, StageKind::Alerts | StageKind::Digest))
-    {
-        notify_config(&params)?;
+    // What can be checked of the parameters and environment (an unknown judge,
+    // a sink without its token, a webhook URL not set) fails before anything runs.
+    for s in &pipeline.stages {
+        s.kind.configure(&params)?;
     }
     let ctx = lake.session_context().await?;
     pipeline.validate(&ctx).await?;
@@ -460,11 +402,7 @@ async fn run_locked(
     state.ended_at = Some(Utc::now());
     // An `ingest` stage changed the inputs while the run went: what the stages
     // read is the inputs as they are now (else the next run would redo the date).
-    if pipeline
-        .stages
-        .iter()
-        .any(|s| matches!(s.kind, StageKind::Ingest))
-    {
+    if pipeline.stages.iter().any(|s| s.kind.writes_inputs()) {
         state.inputs = input_versions(lake, &pipeline, date).await?;
     }
     state.save_to(lake).await?;
@@ -501,192 +439,16 @@ async fn execute(
             note: format!("not due: runs on {}", days.join(", ")),
         });
     }
-    let int = |k: &str, d: i64| int_param(params, k, d);
-    let work = async {
-        match &stage.kind {
-            StageKind::Sql { file, output } => {
-                let text = p.read_sql(file)?;
-                let def = schema::table(output)
-                    .ok_or_else(|| Error::Usage(format!("unknown table {output}")))?;
-                lake.require_derived(&text, date).await?;
-                let ctx = lake.session_context().await?;
-                // Values are bound as typed scalars, never pasted into the text.
-                let used = Pipeline::placeholders(&text);
-                let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
-                    .iter()
-                    .filter(|(k, _)| used.contains(k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.scalar()))
-                    .collect();
-                let df = ctx.sql(&text).await?.with_param_values(values)?;
-                let mut stream = df.execute_stream().await?;
-                let mut batches = Vec::new();
-                while let Some(b) = stream.next().await {
-                    batches.push(conform(&def, &b?)?);
-                }
-                let rows = lake.write_partition_batches(&def, date, batches).await?;
-                Ok(Outcome::Done { rows })
-            }
-            StageKind::Remeasure { file, .. } => {
-                let text = p.read_sql(file)?;
-                let d = RemeasureParams::default();
-                let rp = RemeasureParams {
-                    days: int("remeasure_days", d.days).max(1),
-                    min_sessions: int("remeasure_min_sessions", d.min_sessions),
-                    max_q: float_param(params, "remeasure_max_q", d.max_q),
-                    target_change: float_param(params, "remeasure_target_change", d.target_change),
-                    horizon_days: int("remeasure_horizon_days", d.horizon_days).max(1),
-                };
-                let sink = ticket_sink(params)?;
-                let r = signals_deploy::remeasure(lake, &text, date, &rp, &sink).await?;
-                Ok(Outcome::Done { rows: r.rows })
-            }
-            StageKind::Resolve {
-                run,
-                checkout,
-                base,
-                max_tickets,
-            } => {
-                let sink = ticket_sink(params)?;
-                let opts = ResolveOptions {
-                    command: run.clone(),
-                    checkout: checkout.into(),
-                    base: base.clone(),
-                    max_tickets: *max_tickets,
-                    branch_prefix: "signals/".into(),
-                };
-                let r = resolve_tickets(lake, date, &sink, &opts).await?;
-                Ok(Outcome::Done { rows: r.rows })
-            }
-            StageKind::Judge { pass, input } => {
-                let fp = friction_params(params);
-                let name = params
-                    .get("judge")
-                    .map_or("builtin".to_string(), |j| j.to_string());
-                // Accepted discovered facets are extracted from then on.
-                let discovered = match pass {
-                    signals_judge::run::Pass::Facets => signals_discover::accepted(lake).await?,
-                    signals_judge::run::Pass::Friction | signals_judge::run::Pass::Delight => {
-                        Vec::new()
-                    }
-                };
-                if uses_llm(&name) {
-                    let screen = judge_by_name("builtin", fp, discovered.clone())?;
-                    let mut cfg = signals_llm::LlmConfig::for_judge(
-                        &name,
-                        |k| params.get(k).map(|v| v.to_string()),
-                        Arc::from(screen),
-                    )?;
-                    cfg.wait |= wait;
-                    cfg.discovered = discovered;
-                    let llm_pass = match pass {
-                        signals_judge::run::Pass::Friction => signals_llm::LlmPass::Friction,
-                        signals_judge::run::Pass::Facets => signals_llm::LlmPass::Facets,
-                        signals_judge::run::Pass::Delight => signals_llm::LlmPass::Delight,
-                    };
-                    return match signals_llm::run_pass(
-                        lake,
-                        date,
-                        llm_pass,
-                        &Selection::Table(input.clone()),
-                        &cfg,
-                    )
-                    .await?
-                    {
-                        signals_llm::Progress::Done { rows } => Ok(Outcome::Done { rows }),
-                        signals_llm::Progress::Waiting { note } => Ok(Outcome::Waiting { note }),
-                    };
-                }
-                let judge = judge_by_name(&name, fp, discovered)?;
-                let ctx = lake.session_context().await?;
-                let r = run_pass(
-                    lake,
-                    &ctx,
-                    date,
-                    judge.as_ref(),
-                    *pass,
-                    &Selection::Table(input.clone()),
-                )
-                .await?;
-                Ok(Outcome::Done { rows: r.rows })
-            }
-            StageKind::Tickets { .. } => {
-                let sink = ticket_sink(params)?;
-                let fade_days = int("fade_days", FileOptions::default().fade_days);
-                let opts = FileOptions {
-                    fade_days,
-                    dry_run: false,
-                };
-                let r = file_tickets(lake, date, &sink, &opts).await?;
-                Ok(Outcome::Done { rows: r.tickets })
-            }
-            StageKind::Discover { file } => {
-                let text = p.read_sql(file)?;
-                let dp = discovery_params(params)?;
-                let judge_is_llm = params
-                    .get("judge")
-                    .is_some_and(|j| uses_llm(&j.to_string()));
-                let needs_llm = matches!(dp.embedder, signals_discover::Embedder::OpenAi { .. })
-                    || dp.llm_namer;
-                let cfg = if needs_llm || judge_is_llm {
-                    Some(llm_config(params)?)
-                } else {
-                    None
-                };
-                let r = signals_discover::discover(lake, &text, date, &dp, cfg.as_ref()).await?;
-                Ok(Outcome::Noted {
-                    rows: r.proposals.len() as u64,
-                    note: r.note(),
-                })
-            }
-            StageKind::Alerts => {
-                let r = signals_digest::post_alerts(lake, date, &notify_config(params)?).await?;
-                Ok(Outcome::Noted {
-                    rows: r.rows.len() as u64,
-                    note: r.note(),
-                })
-            }
-            StageKind::Digest => {
-                let r = signals_digest::post_digest(lake, date, &notify_config(params)?).await?;
-                Ok(Outcome::Noted {
-                    rows: r.rows.len() as u64,
-                    note: r.note(),
-                })
-            }
-            StageKind::Command { run } => command(lake, p, stage, run, date, params).await,
-            StageKind::Ingest => {
-                let source = params
-                    .get("landing")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                if source.trim().is_empty() {
-                    return Ok(Outcome::Off {
-                        note: "off: no landing zone (landing = \"\")".into(),
-                    });
-                }
-                // The ingest's future is not Send (it holds borrowed iterators
-                // across awaits), and stages run as spawned tasks: it runs on a
-                // blocking thread of its own, driven by this runtime.
-                let (lake, source) = (lake.clone(), source.trim().to_string());
-                let handle = tokio::runtime::Handle::current();
-                let r = tokio::task::spawn_blocking(move || {
-                    handle.block_on(signals_ingest::landing::land(
-                        &lake,
-                        &source,
-                        &signals_ingest::IngestOptions::default(),
-                    ))
-                })
-                .await
-                .map_err(|e| Error::Internal(format!("ingest task: {e}")))??;
-                Ok(Outcome::Noted {
-                    rows: r.ingest.as_ref().map_or(0, |i| i.counts.events),
-                    note: format!(
-                        "{} objects, {} new, {} changed, {} already ingested",
-                        r.listed, r.new, r.changed, r.unchanged
-                    ),
-                })
-            }
-        }
+    let cx = Context {
+        lake,
+        date,
+        params,
+        sql: p,
+        pipeline: &p.name,
+        stage: &stage.name,
+        wait,
     };
+    let work = async { Ok(stage.kind.run(&cx).await?) };
     match stage.timeout {
         Some(t) => tokio::time::timeout(t, work)
             .await
@@ -695,164 +457,6 @@ async fn execute(
                 seconds: t.as_secs(),
             })),
         None => work.await,
-    }
-}
-
-/// An integer parameter, or `default` when it is absent or not an integer.
-/// The built-in judge's detector settings from a pipeline's parameters
-/// (`churn_cycles`, `churn_window_s`): what the judge stages and the live hook use.
-pub fn friction_params(params: &BTreeMap<String, Param>) -> FrictionParams {
-    FrictionParams {
-        churn_cycles: int_param(params, "churn_cycles", 3).max(1) as usize,
-        churn_window_s: Some(int_param(params, "churn_window_s", 0)).filter(|w| *w > 0),
-        ..FrictionParams::default()
-    }
-}
-
-fn int_param(params: &BTreeMap<String, Param>, name: &str, default: i64) -> i64 {
-    match params.get(name) {
-        Some(Param::Int(i)) => *i,
-        _ => default,
-    }
-}
-
-/// A float parameter (an integer one is widened), or `default` when it is
-/// absent or not a number.
-fn float_param(params: &BTreeMap<String, Param>, name: &str, default: f64) -> f64 {
-    match params.get(name) {
-        Some(Param::Float(x)) => *x,
-        Some(Param::Int(i)) => *i as f64,
-        _ => default,
-    }
-}
-
-/// The LLM judge's configuration: `OPENAI_API_KEY`, `OPENAI_BASE_URL` and the
-/// `llm_*` parameters (parsed, with their defaults, by the LLM crate).
-fn llm_config(params: &BTreeMap<String, Param>) -> Result<signals_llm::LlmConfig> {
-    Ok(signals_llm::LlmConfig::from_params(|k| {
-        params.get(k).map(|v| v.to_string())
-    })?)
-}
-
-/// Whether a judge name runs the LLM judge (alone, or as a cascade's second step).
-fn uses_llm(judge: &str) -> bool {
-    judge == "openai" || judge == "cascade"
-}
-
-/// Facet discovery's parameters (`discovery_*`). The namer `auto` names themes
-/// with the LLM when the run's judge is the LLM judge.
-fn discovery_params(params: &BTreeMap<String, Param>) -> Result<signals_discover::DiscoveryParams> {
-    let d = signals_discover::DiscoveryParams::default();
-    let text = |k: &str, dflt: &str| params.get(k).map_or(dflt.to_string(), |v| v.to_string());
-    let float = |k: &str, dflt: f64| float_param(params, k, dflt);
-    let embedder = match text("discovery_embedder", "hashed").as_str() {
-        "hashed" => signals_discover::Embedder::Hashed { dims: 512 },
-        "openai" => signals_discover::Embedder::OpenAi {
-            model: text("discovery_embedding_model", "text-embedding-3-small"),
-            batch: int_param(params, "discovery_embedding_batch", 256).clamp(1, 2048) as usize,
-        },
-        other => {
-            return Err(Error::Usage(format!(
-                "discovery_embedder = {other:?}: use \"hashed\" (offline) or \"openai\" (the embeddings endpoint)"
-            )));
-        }
-    };
-    let llm_namer = match text("discovery_namer", "auto").as_str() {
-        "auto" => uses_llm(&text("judge", "builtin")),
-        "openai" => true,
-        "terms" => false,
-        other => {
-            return Err(Error::Usage(format!(
-                "discovery_namer = {other:?}: use \"auto\", \"terms\" or \"openai\""
-            )));
-        }
-    };
-    Ok(signals_discover::DiscoveryParams {
-        days: int_param(params, "discovery_days", d.days).max(1),
-        min_sessions: int_param(params, "discovery_min_sessions", d.min_sessions as i64).max(2)
-            as usize,
-        min_share: float("discovery_min_share", d.min_share),
-        max_share: float("discovery_max_share", d.max_share),
-        max_sessions: int_param(params, "discovery_max_sessions", d.max_sessions as i64).max(10)
-            as usize,
-        max_overlap: float("discovery_max_overlap", d.max_overlap),
-        embedder,
-        llm_namer,
-    })
-}
-
-/// Where the digest and alerts go, and their settings (`notify`, `alert_*`,
-/// `digest_max_items`, `baseline_days`; the webhook URL from the environment).
-pub fn notify_config(params: &BTreeMap<String, Param>) -> Result<signals_digest::NotifyConfig> {
-    Ok(signals_digest::NotifyConfig::from_params(
-        |k| params.get(k).map(|v| v.to_string()),
-        |k| std::env::var(k).ok(),
-    )?)
-}
-
-/// The ticket sink the run's parameters name (`ticket_sink`, default `markdown`;
-/// `github_repo`, `linear_team`; tokens from the environment).
-fn ticket_sink(params: &BTreeMap<String, Param>) -> Result<Sink> {
-    let text = |k: &str| params.get(k).map(|v| v.to_string());
-    let kind = text("ticket_sink").unwrap_or_else(|| "markdown".into());
-    let cfg = SinkConfig::from_env(&kind, text("github_repo"), text("linear_team"));
-    Ok(Sink::new(&cfg)?)
-}
-
-/// Exit status of a command stage that means "waiting on something external;
-/// run again later" (EX_TEMPFAIL).
-pub const EXIT_WAITING: i32 = 75;
-
-async fn command(
-    lake: &Lake,
-    p: &Pipeline,
-    stage: &Stage,
-    run: &[String],
-    date: NaiveDate,
-    params: &BTreeMap<String, Param>,
-) -> Result<Outcome> {
-    let line = run.join(" ");
-    let mut cmd = tokio::process::Command::new(&run[0]);
-    cmd.args(&run[1..])
-        .env("SIGNALS_LAKE", lake.url().as_str())
-        .env("SIGNALS_PIPELINE", &p.name)
-        .env("SIGNALS_STAGE", &stage.name)
-        .env("SIGNALS_DATE", date.to_string())
-        .kill_on_drop(true);
-    for (k, v) in params {
-        cmd.env(format!("SIGNALS_PARAM_{}", k.to_uppercase()), v.to_string());
-    }
-    let out = cmd.output().await.map_err(|e| Error::Command {
-        stage: stage.name.clone(),
-        command: line.clone(),
-        reason: format!("could not start: {e}"),
-        retryable: false,
-    })?;
-    let last = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .to_string()
-    };
-    match out.status.code() {
-        Some(0) => Ok(Outcome::Done { rows: 0 }),
-        Some(EXIT_WAITING) => Ok(Outcome::Waiting {
-            note: Some(last(&out.stdout))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| last(&out.stderr)),
-        }),
-        code => Err(Error::Command {
-            stage: stage.name.clone(),
-            command: line,
-            reason: format!(
-                "exited with {}: {}",
-                code.map_or("a signal".to_string(), |c| format!("status {c}")),
-                last(&out.stderr)
-            ),
-            retryable: matches!(code, Some(69 | 74)),
-        }),
     }
 }
 

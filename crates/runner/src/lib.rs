@@ -2,10 +2,9 @@
 //! date partition with state kept in the lake, resumption, leases, retries,
 //! backfills and schedules.
 //!
-//! Stages talk only through lake tables: a `sql` stage writes the result of a
-//! `sql/` file as a partition of a documented table, a `judge` stage writes
-//! `frictions` or `session_facets`, a `command` stage runs an external process
-//! with the run's context in its environment.
+//! Stages talk only through lake tables. Each kind of stage implements
+//! [`signals_stage::Stage`] in the crate that owns it ([`KINDS`] lists them);
+//! the runner orders, leases, records and retries.
 
 pub mod exec;
 pub mod pipeline;
@@ -14,10 +13,11 @@ pub mod report;
 pub mod schedule;
 pub mod state;
 
-pub use exec::{RunOptions, backfill, friction_params, notify_config, run};
-pub use pipeline::{Param, Pipeline, Stage, StageKind};
+pub use exec::{RunOptions, backfill, run};
+pub use pipeline::{KINDS, Param, Pipeline, Stage};
 pub use report::{LogFormat, Reporter};
 pub use signals_lake::ErrorClass;
+pub use signals_stage::command::EXIT_WAITING;
 pub use state::{RunState, RunStatus, StageState, StageStatus};
 
 /// Errors of the runner.
@@ -42,18 +42,6 @@ pub enum Error {
     /// A bad `--param`, `--from` or similar run option.
     #[error("{0}")]
     Usage(String),
-    /// A command stage failed.
-    #[error("stage {stage}: command {command:?} {reason}")]
-    Command {
-        /// Stage name.
-        stage: String,
-        /// The command line.
-        command: String,
-        /// Exit status and the end of its stderr.
-        reason: String,
-        /// Whether a retry may help (exit codes 69 and 74: unavailable, I/O error).
-        retryable: bool,
-    },
     /// The run's lease was taken by another holder while it ran: it stopped.
     #[error(
         "lost the run's lease ({0}); stopped so as not to write beside the run that holds it now"
@@ -70,27 +58,9 @@ pub enum Error {
     /// Lake failure.
     #[error(transparent)]
     Lake(#[from] signals_lake::Error),
-    /// Judge failure.
+    /// A stage's failure (its class says whether a retry may help).
     #[error(transparent)]
-    Judge(#[from] signals_judge::Error),
-    /// Filing tickets failed.
-    #[error(transparent)]
-    Tickets(#[from] signals_tickets::Error),
-    /// The LLM judge failed.
-    #[error(transparent)]
-    Llm(#[from] signals_llm::Error),
-    /// Re-measurement failed.
-    #[error(transparent)]
-    Deploy(#[from] signals_deploy::Error),
-    /// The ingest stage's failure.
-    #[error(transparent)]
-    Ingest(#[from] signals_ingest::Error),
-    /// Facet discovery failed.
-    #[error(transparent)]
-    Discover(#[from] signals_discover::Error),
-    /// The digest or an alert failed.
-    #[error(transparent)]
-    Digest(#[from] signals_digest::Error),
+    Stage(#[from] signals_stage::StageError),
     /// DataFusion failure.
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
@@ -112,31 +82,12 @@ impl Error {
             Error::Invalid { .. } | Error::UnknownPipeline { .. } | Error::Usage(_) => {
                 ErrorClass::User
             }
-            Error::Command { retryable, .. } => {
-                if *retryable {
-                    ErrorClass::External
-                } else {
-                    ErrorClass::User
-                }
-            }
             Error::Timeout { .. } | Error::LeaseLost(_) => ErrorClass::External,
             Error::Lake(e) => e.class(),
-            Error::Judge(signals_judge::Error::Lake(e)) => e.class(),
-            Error::Judge(signals_judge::Error::DataFusion(e)) | Error::DataFusion(e) => {
-                signals_lake::datafusion_class(e)
-            }
-            Error::Judge(signals_judge::Error::UnknownJudge(_)) => ErrorClass::User,
-            Error::Tickets(e) => e.class(),
-            Error::Deploy(e) => e.class(),
-            Error::Ingest(signals_ingest::Error::Lake(e)) => e.class(),
-            Error::Ingest(signals_ingest::Error::Input { .. })
-            | Error::Ingest(signals_ingest::Error::UnknownFormat { .. }) => ErrorClass::User,
-            Error::Ingest(_) => ErrorClass::Internal,
-            Error::Discover(e) => e.class(),
-            Error::Digest(e) => e.class(),
-            Error::Llm(e) => e.class(),
+            Error::DataFusion(e) => signals_lake::datafusion_class(e),
+            Error::Stage(e) => e.class(),
             Error::ObjectStore(_) => ErrorClass::External,
-            Error::Judge(_) | Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,
+            Error::Json(_) | Error::Internal(_) => ErrorClass::Internal,
         }
     }
 

@@ -4,14 +4,32 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use chrono::Weekday;
 use datafusion::prelude::SessionContext;
-use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
-use signals_judge::run::Pass;
-use signals_lake::{schema, tables_read};
+use signals_lake::schema;
+use signals_stage::{Check, Factory, SqlFiles};
+
+pub use signals_stage::Param;
 
 use crate::{Error, Result};
+
+/// Every stage kind and the function that builds it from its `[[stage]]`
+/// fields, in the crate that owns it. A new kind is a line here.
+pub const KINDS: &[(&str, Factory)] = &[
+    ("ingest", signals_ingest::landing_stage::parse),
+    ("sql", signals_stage::sql::parse),
+    ("judge", signals_llm::judge_stage),
+    ("tickets", signals_tickets::stage::tickets),
+    ("alerts", signals_digest::stage::alerts),
+    ("resolve", signals_tickets::stage::resolve),
+    ("remeasure", signals_deploy::stage::parse),
+    ("discover", signals_discover::stage::parse),
+    ("digest", signals_digest::stage::digest),
+    ("command", signals_stage::command::parse),
+];
 
 /// The daily pipeline and the SQL it runs, built in so that `signals run daily`
 /// works outside a checkout too.
@@ -40,175 +58,13 @@ const EMBEDDED_SQL: &[(&str, &str)] = &[
     ),
 ];
 
-/// A pipeline parameter value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum Param {
-    /// Integer.
-    Int(i64),
-    /// Float.
-    Float(f64),
-    /// Boolean.
-    Bool(bool),
-    /// String.
-    Str(String),
-}
-
-impl Param {
-    /// As a DataFusion literal for binding.
-    pub fn scalar(&self) -> ScalarValue {
-        match self {
-            Param::Int(i) => ScalarValue::from(*i),
-            Param::Float(f) => ScalarValue::from(*f),
-            Param::Bool(b) => ScalarValue::from(*b),
-            Param::Str(s) => ScalarValue::from(s.as_str()),
-        }
-    }
-
-    /// Parse `text` as a value of the same type as `self` (for `--param k=v`).
-    pub fn parse_like(&self, name: &str, text: &str) -> Result<Param> {
-        let bad = |t: &str| Error::Usage(format!("--param {name}={text}: expected {t}"));
-        Ok(match self {
-            Param::Int(_) => Param::Int(text.parse().map_err(|_| bad("an integer"))?),
-            Param::Float(_) => Param::Float(text.parse().map_err(|_| bad("a number"))?),
-            Param::Bool(_) => Param::Bool(text.parse().map_err(|_| bad("true or false"))?),
-            Param::Str(_) => Param::Str(text.to_string()),
-        })
-    }
-}
-
-impl std::fmt::Display for Param {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Param::Int(i) => write!(f, "{i}"),
-            Param::Float(x) => write!(f, "{x}"),
-            Param::Bool(b) => write!(f, "{b}"),
-            Param::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-/// What a stage does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StageKind {
-    /// Run a `sql/` file with the run's parameters bound; write the result as the
-    /// date's partition of `output`.
-    Sql {
-        /// Path under `sql/`.
-        file: String,
-        /// Lake table written.
-        output: String,
-    },
-    /// One pass of the run's judge over the sessions listed in `input`.
-    Judge {
-        /// Which pass.
-        pass: Pass,
-        /// Table listing the sessions to analyse (for the date).
-        input: String,
-    },
-    /// File tickets for the date's patterns that cross the threshold (sink: the
-    /// `ticket_sink` parameter); writes the `tickets` snapshot.
-    Tickets {
-        /// The patterns table (`friction_patterns`).
-        input: String,
-    },
-    /// Hand the date's new tickets to a coding-agent command (ticket JSON on
-    /// stdin) in a git checkout, on a new branch; record branch and pull request.
-    Resolve {
-        /// The coding-agent command: program and arguments.
-        run: Vec<String>,
-        /// The git checkout it works in (relative to the working directory).
-        checkout: String,
-        /// Branch new branches start from (default: the checkout's current one).
-        base: Option<String>,
-        /// Most tickets handed off per date.
-        max_tickets: usize,
-    },
-    /// Run a re-measurement `sql/` file (like a `sql` stage) into
-    /// `friction_before_after`, then post complete windows' verdicts on the
-    /// deployments' linked tickets (sink: the `ticket_sink` parameter).
-    Remeasure {
-        /// Path under `sql/`.
-        file: String,
-        /// Lake table written.
-        output: String,
-    },
-    /// Facet discovery over the window ending on the date (its input query is a
-    /// `sql/` file): themes of the session summaries that no existing facet
-    /// picks out, into `facet_proposals`.
-    Discover {
-        /// Path under `sql/` of the window query.
-        file: String,
-    },
-    /// An external process, with the run's context in `SIGNALS_*` variables.
-    Command {
-        /// Program and arguments.
-        run: Vec<String>,
-    },
-    /// The landing zone (the `landing` parameter: a URL with an optional glob):
-    /// ingest the objects that arrived or changed since the last run
-    /// (`ingested_files`). Off while `landing` is empty.
-    Ingest,
-    /// The day's crossing patterns at or above `alert_rate`, posted at once
-    /// (Markdown in the lake; Slack when `notify = "slack"`), once per ticket per
-    /// `alert_cooldown_days`; writes `alerts`.
-    Alerts,
-    /// The daily digest (`sql/digest/`): Markdown in the lake, and one Slack
-    /// message per date when `notify = "slack"`; writes `digests`.
-    Digest,
-}
-
-impl StageKind {
-    /// The kind's name as written in pipeline files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            StageKind::Sql { .. } => "sql",
-            StageKind::Judge { .. } => "judge",
-            StageKind::Tickets { .. } => "tickets",
-            StageKind::Resolve { .. } => "resolve",
-            StageKind::Remeasure { .. } => "remeasure",
-            StageKind::Discover { .. } => "discover",
-            StageKind::Command { .. } => "command",
-            StageKind::Ingest => "ingest",
-            StageKind::Alerts => "alerts",
-            StageKind::Digest => "digest",
-        }
-    }
-
-    /// The lake table this stage writes, if any.
-    pub fn output(&self) -> Option<&str> {
-        match self {
-            StageKind::Sql { output, .. } | StageKind::Remeasure { output, .. } => Some(output),
-            StageKind::Judge {
-                pass: Pass::Friction,
-                ..
-            } => Some("frictions"),
-            StageKind::Judge {
-                pass: Pass::Facets, ..
-            } => Some("session_facets"),
-            StageKind::Judge {
-                pass: Pass::Delight,
-                ..
-            } => Some("delights"),
-            StageKind::Tickets { .. } => Some("tickets"),
-            StageKind::Resolve { .. } => Some("ticket_resolutions"),
-            StageKind::Discover { .. } => Some("facet_proposals"),
-            StageKind::Alerts => Some("alerts"),
-            StageKind::Digest => Some("digests"),
-            // It writes `events` and `sessions` of any date: they stay the
-            // dates' inputs, so a date whose sessions it changed is run again.
-            StageKind::Command { .. } | StageKind::Ingest => None,
-        }
-    }
-}
-
 /// One stage of a pipeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Stage {
     /// Unique name.
     pub name: String,
-    /// What it does.
-    pub kind: StageKind,
+    /// What it does: its kind, configured by its fields.
+    pub kind: Arc<dyn signals_stage::Stage>,
     /// Stages that must succeed first.
     pub after: Vec<String>,
     /// One line for `dag show`.
@@ -235,7 +91,7 @@ pub enum SqlRoot {
 }
 
 /// A parsed pipeline file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Pipeline {
     /// Pipeline name (runs and state are keyed by it).
     pub name: String,
@@ -274,26 +130,20 @@ struct PipelineFile {
     stages: Vec<StageFile>,
 }
 
+/// A `[[stage]]` table: the fields every stage has; the rest are its kind's.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct StageFile {
     name: String,
     kind: String,
     doc: Option<String>,
     #[serde(default)]
     after: Vec<String>,
-    sql: Option<String>,
-    output: Option<String>,
-    pass: Option<String>,
-    input: Option<String>,
-    run: Option<Vec<String>>,
     retries: Option<u32>,
     timeout_s: Option<u64>,
     when: Option<String>,
     weekdays: Option<Vec<String>>,
-    checkout: Option<String>,
-    base: Option<String>,
-    max_tickets: Option<usize>,
+    #[serde(flatten)]
+    fields: toml::Table,
 }
 
 impl Pipeline {
@@ -368,90 +218,22 @@ impl Pipeline {
                 problems.push(at("defined twice".into()));
                 continue;
             }
-            let need = |v: &Option<String>, field: &str, problems: &mut Vec<String>| {
-                if v.is_none() {
-                    problems.push(at(format!("a {} stage needs `{field}`", s.kind)));
-                }
-                v.clone().unwrap_or_default()
+            let Some((_, factory)) = KINDS.iter().find(|(k, _)| *k == s.kind) else {
+                let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+                problems.push(at(format!(
+                    "unknown kind {:?}; kinds: {}",
+                    s.kind,
+                    kinds.join(", ")
+                )));
+                continue;
             };
-            let kind = match s.kind.as_str() {
-                "sql" => StageKind::Sql {
-                    file: need(&s.sql, "sql", &mut problems),
-                    output: need(&s.output, "output", &mut problems),
-                },
-                "judge" => {
-                    let pass = match s.pass.as_deref() {
-                        Some("friction") => Pass::Friction,
-                        Some("facets") => Pass::Facets,
-                        Some("delight") => Pass::Delight,
-                        other => {
-                            problems.push(at(format!(
-                                "`pass` must be \"friction\", \"facets\" or \"delight\", not {other:?}"
-                            )));
-                            Pass::Friction
-                        }
-                    };
-                    StageKind::Judge {
-                        pass,
-                        input: s
-                            .input
-                            .clone()
-                            .unwrap_or_else(|| "analysed_sessions".into()),
-                    }
-                }
-                "tickets" => StageKind::Tickets {
-                    input: s
-                        .input
-                        .clone()
-                        .unwrap_or_else(|| "friction_patterns".into()),
-                },
-                "resolve" => {
-                    let run = s.run.clone().unwrap_or_default();
-                    if run.is_empty() {
-                        problems.push(at(
-                            "a resolve stage needs `run = [\"program\", \"arg\", ...]`: the coding-agent command".into(),
-                        ));
-                    }
-                    StageKind::Resolve {
-                        run,
-                        checkout: need(&s.checkout, "checkout", &mut problems),
-                        base: s.base.clone(),
-                        max_tickets: s.max_tickets.unwrap_or(1),
-                    }
-                }
-                "remeasure" => StageKind::Remeasure {
-                    file: s
-                        .sql
-                        .clone()
-                        .unwrap_or_else(|| "stages/remeasure.sql".into()),
-                    output: s
-                        .output
-                        .clone()
-                        .unwrap_or_else(|| "friction_before_after".into()),
-                },
-                "discover" => StageKind::Discover {
-                    file: s
-                        .sql
-                        .clone()
-                        .unwrap_or_else(|| "stages/discovery.sql".into()),
-                },
-                "ingest" => StageKind::Ingest,
-                "alerts" => StageKind::Alerts,
-                "digest" => StageKind::Digest,
-                "command" => {
-                    let run = s.run.clone().unwrap_or_default();
-                    if run.is_empty() {
-                        problems.push(at(
-                            "a command stage needs `run = [\"program\", \"arg\", ...]`".into(),
-                        ));
-                    }
-                    StageKind::Command { run }
-                }
-                other => {
-                    problems.push(at(format!(
-                        "unknown kind {other:?}; kinds: ingest, sql, judge, tickets, resolve, remeasure, discover, alerts, digest, command"
-                    )));
-                    continue;
+            let kind = match factory(&s.fields) {
+                Ok(k) => k,
+                Err(p) => {
+                    problems.extend(p.into_iter().map(at));
+                    // Kept, so the DAG's own problems (cycles, unknown names)
+                    // are reported too; the pipeline is refused either way.
+                    Arc::new(Unparsed)
                 }
             };
             let mut weekdays = Vec::new();
@@ -624,9 +406,7 @@ impl Pipeline {
     /// Whether a date's run reads what the previous date's run wrote (the
     /// `tickets` snapshot), so dates must run in order.
     pub fn stateful(&self) -> bool {
-        self.stages
-            .iter()
-            .any(|s| matches!(s.kind, StageKind::Tickets { .. }))
+        self.stages.iter().any(|s| s.kind.stateful())
     }
 
     /// Every stage upstream of `name`.
@@ -653,40 +433,13 @@ impl Pipeline {
     /// The lake tables the stages read that no stage writes: the run's inputs
     /// (judge stages read `events`). A change to one of their partitions reruns the date.
     pub fn external_inputs(&self) -> BTreeSet<String> {
-        let written: BTreeSet<&str> = self.stages.iter().filter_map(|s| s.kind.output()).collect();
-        let mut out = BTreeSet::new();
-        for s in &self.stages {
-            match &s.kind {
-                StageKind::Sql { file, .. } | StageKind::Remeasure { file, .. } => {
-                    if matches!(s.kind, StageKind::Remeasure { .. }) {
-                        // Through the view all_deployments: a deployment recorded
-                        // for a date reruns it.
-                        out.insert("deployments".to_string());
-                        out.insert("sessions".to_string());
-                    }
-                    if let Ok(text) = self.read_sql(file) {
-                        out.extend(tables_read(&text));
-                    }
-                }
-                StageKind::Judge { input, .. } => {
-                    out.insert(input.clone());
-                    out.insert("events".to_string());
-                }
-                StageKind::Tickets { input } => {
-                    out.insert(input.clone());
-                }
-                StageKind::Discover { .. } => {
-                    out.insert("session_facets".to_string());
-                    out.insert("frictions".to_string());
-                }
-                StageKind::Resolve { .. }
-                | StageKind::Command { .. }
-                | StageKind::Ingest
-                | StageKind::Alerts
-                | StageKind::Digest => {}
-            }
-        }
-        out.retain(|t| !written.contains(t.as_str()) && schema::table(t).is_some());
+        let written: BTreeSet<String> = self.stages.iter().flat_map(|s| s.kind.outputs()).collect();
+        let mut out: BTreeSet<String> = self
+            .stages
+            .iter()
+            .flat_map(|s| s.kind.reads(self))
+            .collect();
+        out.retain(|t| !written.contains(t) && schema::table(t).is_some());
         out
     }
 
@@ -726,7 +479,7 @@ impl Pipeline {
                     self.params.keys().cloned().collect::<Vec<_>>().join(", ")
                 )));
             };
-            out.insert(k.clone(), default.parse_like(k, v)?);
+            out.insert(k.clone(), default.parse_like(k, v).map_err(Error::Usage)?);
         }
         out.insert("date".into(), Param::Str(date.into()));
         Ok(out)
@@ -739,129 +492,41 @@ impl Pipeline {
     pub async fn validate(&self, ctx: &SessionContext) -> Result<()> {
         let mut problems = Vec::new();
         // Each table's first writer.
-        let mut writers: HashMap<&str, &str> = HashMap::new();
+        let mut writers: HashMap<String, &str> = HashMap::new();
         for s in &self.stages {
-            if let Some(o) = s.kind.output() {
+            for o in s.kind.outputs() {
                 writers.entry(o).or_insert(s.name.as_str());
             }
         }
+        let mut declared: BTreeSet<String> = self.params.keys().cloned().collect();
+        declared.insert("date".into());
+        let check = Check {
+            ctx,
+            declared: &declared,
+            sql: self,
+        };
         for s in &self.stages {
             let at = |m: String| format!("stage {}: {m}", s.name);
             // Two writers of one table would replace each other's partition.
-            if let Some(out) = s.kind.output()
-                && let Some(w) = writers.get(out)
-                && *w != s.name
-            {
-                problems.push(at(format!(
-                    "writes {out}, which stage {w} writes too; give each stage its own output table"
-                )));
+            for out in s.kind.outputs() {
+                if let Some(w) = writers.get(&out)
+                    && *w != s.name
+                {
+                    problems.push(at(format!(
+                        "writes {out}, which stage {w} writes too; give each stage its own output table"
+                    )));
+                }
             }
             let upstream = self.ancestors(&s.name);
-            let needs_upstream = |table: &str, problems: &mut Vec<String>| {
-                if let Some(w) = writers.get(table)
+            for table in s.kind.reads(self) {
+                if let Some(w) = writers.get(&table)
                     && *w != s.name
                     && !upstream.contains(*w)
                 {
                     problems.push(at(format!("reads {table}, which stage {w} writes, but {w} is not upstream of it (add it to `after`)")));
                 }
-            };
-            match &s.kind {
-                StageKind::Sql { file, output } | StageKind::Remeasure { file, output } => {
-                    let Some(def) = schema::table(output) else {
-                        problems.push(at(format!(
-                            "output {output:?} is not a lake table (see sql/README.md)"
-                        )));
-                        continue;
-                    };
-                    let text = match self.read_sql(file) {
-                        Ok(t) => t,
-                        Err(Error::Invalid { problems: p, .. }) => {
-                            problems.extend(p.into_iter().map(at));
-                            continue;
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    for name in Self::placeholders(&text) {
-                        if name != "date" && !self.params.contains_key(&name) {
-                            problems.push(at(format!("{file} uses ${name}, which the pipeline does not declare in [params]")));
-                        }
-                    }
-                    for t in tables_read(&text) {
-                        needs_upstream(&t, &mut problems);
-                    }
-                    match ctx.sql(&text).await {
-                        Err(e) => problems.push(at(format!("{file} does not plan: {e}"))),
-                        Ok(df) => {
-                            let got: BTreeSet<String> = df
-                                .schema()
-                                .fields()
-                                .iter()
-                                .map(|f| f.name().clone())
-                                .collect();
-                            let want: BTreeSet<String> =
-                                def.columns.iter().map(|c| c.name.to_string()).collect();
-                            let missing: Vec<_> = def
-                                .columns
-                                .iter()
-                                .filter(|c| !c.nullable && !got.contains(c.name))
-                                .map(|c| c.name)
-                                .collect();
-                            let extra: Vec<_> = got
-                                .iter()
-                                .filter(|g| !want.contains(*g) && *g != "date")
-                                .collect();
-                            if !missing.is_empty() {
-                                problems.push(at(format!(
-                                    "{file} does not produce column(s) {missing:?} of {output}"
-                                )));
-                            }
-                            if !extra.is_empty() {
-                                problems.push(at(format!("{file} produces column(s) {extra:?} that {output} does not have")));
-                            }
-                        }
-                    }
-                }
-                StageKind::Judge { input, .. } => {
-                    if schema::table(input).is_none() {
-                        problems.push(at(format!("input {input:?} is not a lake table")));
-                    }
-                    needs_upstream(input, &mut problems);
-                }
-                StageKind::Tickets { input } => {
-                    if input != "friction_patterns" {
-                        problems.push(at(format!(
-                            "a tickets stage reads friction_patterns, not {input:?}"
-                        )));
-                    }
-                    // It also reads the day's frictions for the tickets' citations.
-                    needs_upstream(input, &mut problems);
-                    needs_upstream("frictions", &mut problems);
-                }
-                StageKind::Resolve { .. } => needs_upstream("tickets", &mut problems),
-                StageKind::Discover { file } => {
-                    if let Err(Error::Invalid { problems: p, .. }) = self.read_sql(file) {
-                        problems.extend(p.into_iter().map(at));
-                    }
-                    needs_upstream("session_facets", &mut problems);
-                    needs_upstream("frictions", &mut problems);
-                }
-                StageKind::Alerts => needs_upstream("tickets", &mut problems),
-                StageKind::Digest => {
-                    // What sql/digest/ reads that stages write.
-                    for t in [
-                        "tickets",
-                        "friction_patterns",
-                        "friction_before_after",
-                        "session_frictions",
-                        "session_facets",
-                        "delights",
-                        "facet_proposals",
-                    ] {
-                        needs_upstream(t, &mut problems);
-                    }
-                }
-                StageKind::Command { .. } | StageKind::Ingest => {}
             }
+            problems.extend(s.kind.validate(&check).await.into_iter().map(at));
         }
         if problems.is_empty() {
             Ok(())
@@ -871,6 +536,40 @@ impl Pipeline {
                 problems,
             })
         }
+    }
+}
+
+/// A stage whose fields had problems: stands in for it while the rest of the
+/// file is checked (a pipeline with one is never run).
+#[derive(Debug)]
+struct Unparsed;
+
+#[async_trait::async_trait]
+impl signals_stage::Stage for Unparsed {
+    fn kind(&self) -> &'static str {
+        "invalid"
+    }
+
+    fn describe(&self) -> String {
+        "invalid".into()
+    }
+
+    async fn run(
+        &self,
+        _cx: &signals_stage::Context<'_>,
+    ) -> std::result::Result<signals_stage::Outcome, signals_stage::StageError> {
+        Err(signals_stage::StageError::internal(
+            "an invalid stage was run",
+        ))
+    }
+}
+
+impl SqlFiles for Pipeline {
+    fn read(&self, file: &str) -> std::result::Result<String, String> {
+        self.read_sql(file).map_err(|e| match e {
+            Error::Invalid { problems, .. } => problems.join("; "),
+            other => other.to_string(),
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! `signals dag show`: a pipeline as text, Graphviz dot or Mermaid.
 
-use crate::pipeline::{Pipeline, StageKind};
+use crate::pipeline::Pipeline;
 
 /// Output formats of `dag show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,32 +11,6 @@ pub enum DagFormat {
     Dot,
     /// A Mermaid flowchart (renders in GitHub Markdown).
     Mermaid,
-}
-
-fn detail(kind: &StageKind) -> String {
-    match kind {
-        StageKind::Sql { file, output } => format!("sql sql/{file} -> {output}"),
-        StageKind::Judge { pass, input } => format!(
-            "judge {pass:?} pass over {input} -> {}",
-            kind.output().unwrap_or("")
-        )
-        .to_lowercase(),
-        StageKind::Tickets { input } => format!("tickets from {input} -> tickets"),
-        StageKind::Resolve { run, checkout, .. } => format!(
-            "resolve: {} in {checkout} -> ticket_resolutions",
-            run.first().map_or("", String::as_str)
-        ),
-        StageKind::Remeasure { file, output } => format!("remeasure sql/{file} -> {output}"),
-        StageKind::Discover { file } => {
-            format!("discover: summaries of sql/{file} -> facet_proposals")
-        }
-        StageKind::Command { run } => format!("command {}", run.join(" ")),
-        StageKind::Ingest => "ingest: new objects of $landing -> events, sessions".into(),
-        StageKind::Alerts => {
-            "alerts: tickets at or above $alert_rate -> $notify (cooldown), alerts".into()
-        }
-        StageKind::Digest => "digest: sql/digest/ -> $notify (once per date), digests".into(),
-    }
 }
 
 /// Render `p` in `format`.
@@ -82,7 +56,7 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                 out.push_str(&format!(
                     "{:<w$} {}{after}{when}\n",
                     s.name,
-                    detail(&s.kind)
+                    s.kind.describe()
                 ));
                 if let Some(d) = &s.doc {
                     out.push_str(&format!("{:<w$} {d}\n", ""));
@@ -99,7 +73,7 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                     "  \"{}\" [label=\"{}\\n{}\"];\n",
                     s.name,
                     s.name,
-                    detail(&s.kind).replace('"', "'")
+                    s.kind.describe().replace('"', "'")
                 ));
                 for a in &s.after {
                     out.push_str(&format!("  \"{a}\" -> \"{}\";\n", s.name));
@@ -114,7 +88,7 @@ pub fn render(p: &Pipeline, format: DagFormat) -> String {
                     "  {}[\"{}<br/>{}\"]\n",
                     s.name,
                     s.name,
-                    detail(&s.kind).replace('"', "'")
+                    s.kind.describe().replace('"', "'")
                 ));
                 for a in &s.after {
                     out.push_str(&format!("  {a} --> {}\n", s.name));

@@ -10,7 +10,7 @@ use signals_lake::{Lake, schema};
 
 use crate::render;
 use crate::sink::Sink;
-use crate::ticket::{Ticket, fingerprint, floats, ints, strings};
+use crate::ticket::{Ticket, fingerprint};
 use crate::{Error, Result};
 
 const CROSSED_SQL: &str = include_str!("../../../sql/tickets/crossed.sql");
@@ -90,7 +90,8 @@ pub async fn snapshot(
     latest(lake, &ctx, |d| date.is_none_or(|x| d <= x)).await
 }
 
-/// A crossing pattern of the day.
+/// A crossing pattern of the day (a row of `sql/tickets/crossed.sql`).
+#[derive(serde::Deserialize)]
 struct Crossed {
     friction_type: String,
     slice_kind: String,
@@ -107,62 +108,40 @@ struct Crossed {
 }
 
 async fn crossed(ctx: &SessionContext, date: &str) -> Result<Vec<Crossed>> {
-    let df = ctx
-        .sql(CROSSED_SQL)
-        .await?
-        .with_param_values(vec![("date", ScalarValue::from(date))])?;
-    let mut out = Vec::new();
-    for b in df.collect().await? {
-        let (ty, sk, sv) = (
-            strings(&b, "friction_type")?,
-            strings(&b, "slice_kind")?,
-            strings(&b, "slice_value")?,
-        );
-        let (n, x, hi, me, lo) = (
-            ints(&b, "sessions")?,
-            ints(&b, "affected")?,
-            ints(&b, "high")?,
-            ints(&b, "medium")?,
-            ints(&b, "low")?,
-        );
-        let (rate, base, p) = (
-            floats(&b, "rate")?,
-            floats(&b, "baseline_rate")?,
-            floats(&b, "p_value")?,
-        );
-        let q = floats(&b, "q_value")?;
-        for r in 0..b.num_rows() {
-            out.push(Crossed {
-                friction_type: ty[r].clone().unwrap_or_default(),
-                slice_kind: sk[r].clone().unwrap_or_default(),
-                slice_value: sv[r].clone().unwrap_or_default(),
-                sessions: n[r].unwrap_or(0),
-                affected: x[r].unwrap_or(0),
-                rate: rate[r].unwrap_or(0.0),
-                baseline_rate: base[r],
-                p_value: p[r],
-                q_value: q[r],
-                high: hi[r].unwrap_or(0),
-                medium: me[r].unwrap_or(0),
-                low: lo[r].unwrap_or(0),
-            });
-        }
-    }
-    Ok(out)
+    Ok(signals_lake::query_rows(
+        ctx,
+        CROSSED_SQL,
+        vec![("date".into(), ScalarValue::from(date))],
+    )
+    .await?)
 }
 
 async fn citations(ctx: &SessionContext, date: &str, c: &Crossed) -> Result<Vec<String>> {
-    let df = ctx.sql(CITATIONS_SQL).await?.with_param_values(vec![
-        ("date", ScalarValue::from(date)),
-        ("friction_type", ScalarValue::from(c.friction_type.as_str())),
-        ("slice_kind", ScalarValue::from(c.slice_kind.as_str())),
-        ("slice_value", ScalarValue::from(c.slice_value.as_str())),
-    ])?;
-    let mut out = Vec::new();
-    for b in df.collect().await? {
-        out.extend(strings(&b, "citation")?.into_iter().flatten());
+    #[derive(serde::Deserialize)]
+    struct Cite {
+        citation: Option<String>,
     }
-    Ok(out)
+    let rows: Vec<Cite> = signals_lake::query_rows(
+        ctx,
+        CITATIONS_SQL,
+        vec![
+            ("date".into(), ScalarValue::from(date)),
+            (
+                "friction_type".into(),
+                ScalarValue::from(c.friction_type.as_str()),
+            ),
+            (
+                "slice_kind".into(),
+                ScalarValue::from(c.slice_kind.as_str()),
+            ),
+            (
+                "slice_value".into(),
+                ScalarValue::from(c.slice_value.as_str()),
+            ),
+        ],
+    )
+    .await?;
+    Ok(rows.into_iter().filter_map(|r| r.citation).collect())
 }
 
 fn trend(previous: f64, now: f64) -> &'static str {

@@ -9,6 +9,7 @@ pub mod file;
 pub mod render;
 pub mod resolve;
 pub mod sink;
+pub mod stage;
 pub mod ticket;
 
 pub use file::{Action, FileOptions, FileReport, file_tickets, snapshot};

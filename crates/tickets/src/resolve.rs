@@ -270,29 +270,9 @@ async fn hand_off(t: &Ticket, day: &str, opts: &ResolveOptions) -> Result<Resolu
 }
 
 fn to_batch(rows: &[Resolution]) -> Result<arrow::array::RecordBatch> {
-    use arrow::array::{ArrayRef, Int64Array, StringArray};
-    use std::sync::Arc;
-    let s = |f: &dyn Fn(&Resolution) -> Option<String>| -> ArrayRef {
-        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let columns: Vec<ArrayRef> = vec![
-        s(&|r| Some(r.ticket_id.clone())),
-        s(&|r| Some(r.branch.clone())),
-        s(&|r| r.pull_request.clone()),
-        s(&|r| Some(r.status.clone())),
-        Arc::new(Int64Array::from(
-            rows.iter().map(|r| r.exit_code).collect::<Vec<_>>(),
-        )),
-        Arc::new(Int64Array::from(
-            rows.iter().map(|r| r.commits).collect::<Vec<_>>(),
-        )),
-        s(&|r| Some(r.command.clone())),
-        s(&|r| Some(r.started_at.clone())),
-        s(&|r| Some(r.finished_at.clone())),
-        s(&|r| r.note.clone()),
-    ];
-    Ok(
-        arrow::array::RecordBatch::try_new(schema::ticket_resolutions().file_schema(), columns)
-            .map_err(datafusion::error::DataFusionError::from)?,
-    )
+    // `date` is the partition's, not a column of the file.
+    Ok(signals_lake::batch_from_rows(
+        &schema::ticket_resolutions(),
+        rows,
+    )?)
 }

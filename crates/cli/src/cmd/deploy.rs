@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use arrow::array::RecordBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 use signals_deploy::{Deployment, REMEASURE_SQL, RemeasureParams};
 use signals_lake::parse_date;
@@ -127,16 +126,8 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn col(b: &RecordBatch, name: &str) -> anyhow::Result<Vec<String>> {
-    Ok(signals_lake::string_column(b, name)?
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect())
-}
-
-fn pct(s: &str) -> String {
-    s.parse::<f64>()
-        .map_or("-".into(), |x| format!("{:.1}%", 100.0 * x))
+fn pct(x: Option<f64>) -> String {
+    x.map_or("-".into(), |x| format!("{:.1}%", 100.0 * x))
 }
 
 /// Run `signals compare`.
@@ -166,79 +157,42 @@ pub async fn compare(lake: &str, args: CompareArgs) -> anyhow::Result<ExitCode> 
     let batches = signals_deploy::measure(&lake, REMEASURE_SQL, date, &params).await?;
     let mut rows: Vec<[String; 9]> = Vec::new();
     let mut header = None;
-    for b in &batches {
-        let v = col(b, "version")?;
-        let get = |n| col(b, n);
-        let (ty, bn, bx, br, an, ax, ar) = (
-            get("friction_type")?,
-            get("before_sessions")?,
-            get("before_affected")?,
-            get("before_rate")?,
-            get("after_sessions")?,
-            get("after_affected")?,
-            get("after_rate")?,
-        );
-        let (rel, verdict) = (get("rel_change")?, get("verdict")?);
-        let (adj, lo, hi, q) = (
-            get("adj_change")?,
-            get("ci_low")?,
-            get("ci_high")?,
-            get("q_value")?,
-        );
-        let (on, src, bf, bt, af, at, complete, scope, ticket) = (
-            get("deployed_on")?,
-            get("source")?,
-            get("before_from")?,
-            get("before_to")?,
-            get("after_from")?,
-            get("after_to")?,
-            get("window_complete")?,
-            get("after_scope")?,
-            get("ticket_id")?,
-        );
-        for r in 0..b.num_rows() {
-            if v[r] != args.version {
-                continue;
-            }
-            header.get_or_insert_with(|| {
-                format!(
-                    "deployment {} ({}, {}{}) as of {date}\nbefore {}..{}, after {}..{}{}; after: {} sessions",
-                    v[r],
-                    on[r],
-                    src[r],
-                    if ticket[r].is_empty() { String::new() } else { format!(", ticket {}", ticket[r]) },
-                    bf[r],
-                    bt[r],
-                    af[r],
-                    at[r],
-                    if complete[r] == "true" { "" } else { " (window not complete yet)" },
-                    if scope[r] == "version" { "on this version's" } else { "all" },
-                )
-            });
-            rows.push([
-                ty[r].clone(),
-                format!("{}/{}", bx[r], bn[r]),
-                pct(&br[r]),
-                format!("{}/{}", ax[r], an[r]),
-                pct(&ar[r]),
-                rel[r]
-                    .parse::<f64>()
-                    .map_or("-".into(), |x| format!("{:+.0}%", 100.0 * x)),
-                match (
-                    adj[r].parse::<f64>(),
-                    lo[r].parse::<f64>(),
-                    hi[r].parse::<f64>(),
-                ) {
-                    (Ok(d), Ok(l), Ok(h)) => {
-                        format!("{:+.1} [{:+.1}, {:+.1}]", 100.0 * d, 100.0 * l, 100.0 * h)
-                    }
-                    _ => "-".into(),
-                },
-                q[r].parse::<f64>()
-                    .map_or("-".into(), |x| format!("{x:.4}")),
-                verdict[r].clone(),
-            ]);
+    for r in signals_deploy::BeforeAfter::from_batches(&batches)? {
+        if r.version != args.version {
+            continue;
         }
+        header.get_or_insert_with(|| {
+            format!(
+                "deployment {} ({}, {}{}) as of {date}\nbefore {}..{}, after {}..{}{}; after: {} sessions",
+                r.version,
+                r.deployed_on,
+                r.source,
+                r.ticket_id.as_ref().map_or(String::new(), |t| format!(", ticket {t}")),
+                r.before_from,
+                r.before_to,
+                r.after_from,
+                r.after_to,
+                if r.window_complete { "" } else { " (window not complete yet)" },
+                if r.after_scope == "version" { "on this version's" } else { "all" },
+            )
+        });
+        rows.push([
+            r.friction_type.clone(),
+            format!("{}/{}", r.before_affected, r.before_sessions),
+            pct(r.before_rate),
+            format!("{}/{}", r.after_affected, r.after_sessions),
+            pct(r.after_rate),
+            r.rel_change
+                .map_or("-".into(), |x| format!("{:+.0}%", 100.0 * x)),
+            match (r.adj_change, r.ci_low, r.ci_high) {
+                (Some(d), Some(l), Some(h)) => {
+                    format!("{:+.1} [{:+.1}, {:+.1}]", 100.0 * d, 100.0 * l, 100.0 * h)
+                }
+                _ => "-".into(),
+            },
+            r.q_value.map_or("-".into(), |x| format!("{x:.4}")),
+            r.verdict.clone(),
+        ]);
     }
     let Some(header) = header else {
         let known: Vec<String> = signals_deploy::list(&lake)

@@ -43,7 +43,7 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
     let mut params = pipeline.resolve_params(&args.params, &date.to_string())?;
     // Printing never posts: the channel is irrelevant here (and needs no secret).
     params.remove("notify");
-    let cfg = signals_runner::notify_config(&params)?;
+    let cfg = signals_digest::NotifyConfig::from_run(&params)?;
     let digest = signals_digest::Digest::load(&lake, date, cfg.baseline_days).await?;
     match args.format.as_str() {
         "slack" => {

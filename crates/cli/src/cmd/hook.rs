@@ -48,7 +48,7 @@ fn settings(pipeline: &str) -> anyhow::Result<(Messages, FrictionParams)> {
         cascade: get("hook_cascade_message")?,
         churn: get("hook_churn_message")?,
     };
-    Ok((messages, signals_runner::friction_params(&params)))
+    Ok((messages, FrictionParams::from_params(&params)))
 }
 
 /// Run `signals hook`.

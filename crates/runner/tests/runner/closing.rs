@@ -10,7 +10,7 @@ use object_store::ObjectStoreExt;
 use signals_deploy::Deployment;
 use signals_generate::{GenConfig, PlantedChange, generate};
 use signals_lake::Lake;
-use signals_runner::{RunOptions, StageKind, backfill};
+use signals_runner::{RunOptions, backfill};
 use signals_tickets::Ledger;
 
 use crate::{count, daily, ingest_again, opts, quiet};
@@ -61,9 +61,13 @@ fn checkout(dir: &Path) -> std::path::PathBuf {
 fn with_agent(script: &Path, repo: &Path) -> signals_runner::Pipeline {
     let mut p = daily();
     for s in &mut p.stages {
-        if let StageKind::Resolve { run, checkout, .. } = &mut s.kind {
-            *run = vec!["sh".into(), script.display().to_string()];
-            *checkout = repo.display().to_string();
+        if s.kind.kind() == "resolve" {
+            s.kind = std::sync::Arc::new(signals_tickets::stage::ResolveStage {
+                run: vec!["sh".into(), script.display().to_string()],
+                checkout: repo.display().to_string(),
+                base: None,
+                max_tickets: 1,
+            });
         }
     }
     p

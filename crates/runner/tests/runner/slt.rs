@@ -21,7 +21,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use signals_ingest::{IngestOptions, ingest, input::expand};
 use signals_lake::Lake;
-use signals_runner::{Pipeline, StageKind};
+use signals_runner::Pipeline;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ impl LakeDb {
             .pipeline
             .stage(name)
             .ok_or_else(|| err(format!("no stage {name}")))?;
-        let (StageKind::Sql { file, .. } | StageKind::Remeasure { file, .. }) = &stage.kind else {
+        let Some(file) = stage.kind.sql_file() else {
             return Err(err(format!("stage {name} is not a sql or remeasure stage")));
         };
         let mut date = None;
