@@ -155,6 +155,13 @@ impl Stage for JudgeStage {
         vec![self.output().to_string()]
     }
 
+    // The LLM judge's accounts, written by each pass from the date's one batch state.
+    fn shared_outputs(&self) -> Vec<String> {
+        ["judge_usage", "judge_failures", "judge_agreement"]
+            .map(String::from)
+            .to_vec()
+    }
+
     fn reads(&self, _sql: &dyn SqlFiles) -> Vec<String> {
         vec![self.input.clone(), "events".into()]
     }

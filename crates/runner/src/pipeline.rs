@@ -433,7 +433,11 @@ impl Pipeline {
     /// The lake tables the stages read that no stage writes: the run's inputs
     /// (judge stages read `events`). A change to one of their partitions reruns the date.
     pub fn external_inputs(&self) -> BTreeSet<String> {
-        let written: BTreeSet<String> = self.stages.iter().flat_map(|s| s.kind.outputs()).collect();
+        let written: BTreeSet<String> = self
+            .stages
+            .iter()
+            .flat_map(|s| s.kind.outputs().into_iter().chain(s.kind.shared_outputs()))
+            .collect();
         let mut out: BTreeSet<String> = self
             .stages
             .iter()
@@ -514,6 +518,24 @@ impl Pipeline {
                 {
                     problems.push(at(format!(
                         "writes {out}, which stage {w} writes too; give each stage its own output table"
+                    )));
+                }
+            }
+            // A table stages of one kind share (the LLM judge's accounts) is
+            // theirs alone.
+            for out in s.kind.shared_outputs() {
+                if let Some(w) = writers.get(&out) {
+                    problems.push(at(format!(
+                        "writes {out} (as every {} stage does), which stage {w} writes too; give {w} another output table",
+                        s.kind.kind()
+                    )));
+                }
+                if let Some(o) = self.stages.iter().find(|o| {
+                    o.kind.kind() != s.kind.kind() && o.kind.shared_outputs().contains(&out)
+                }) {
+                    problems.push(at(format!(
+                        "writes {out}, which stage {} (another kind) writes too",
+                        o.name
                     )));
                 }
             }
@@ -636,6 +658,43 @@ mod tests {
             "{all}"
         );
         assert!(all.contains("cycle: a -> c -> a"), "{all}");
+    }
+
+    #[tokio::test]
+    async fn a_table_the_judge_stages_share_has_no_other_writer() {
+        let p = parse(
+            r#"
+            [[stage]]
+            name = "friction"
+            kind = "judge"
+            pass = "friction"
+            [[stage]]
+            name = "facets"
+            kind = "judge"
+            pass = "facets"
+            [[stage]]
+            name = "usage"
+            kind = "sql"
+            sql = "stages/filter.sql"
+            output = "judge_usage"
+            "#,
+        )
+        .unwrap();
+        let e = p
+            .validate(&datafusion::prelude::SessionContext::new())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("stage friction: writes judge_usage (as every judge stage does), which stage usage writes too"),
+            "{e}"
+        );
+        assert!(
+            !e.contains("stage facets: writes judge_usage, which stage friction"),
+            "{e}"
+        );
+        // The two judge stages share it: neither is an input of the run.
+        assert!(!p.external_inputs().contains("judge_usage"));
     }
 
     #[test]

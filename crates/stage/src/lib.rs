@@ -173,6 +173,13 @@ pub trait Stage: Send + Sync + std::fmt::Debug {
         Vec::new()
     }
 
+    /// Tables it writes from state it shares with other stages of its kind (the
+    /// LLM judge's passes each write the date's `judge_usage` from the one batch
+    /// state): several stages of the kind may write them, no other stage may.
+    fn shared_outputs(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The lake tables it reads. Those another stage writes must be upstream of
     /// it; those no stage writes are the date's inputs (a change to their
     /// partition reruns the date).
@@ -228,4 +235,58 @@ pub fn fields<T: DeserializeOwned>(kind: &str, fields: &Fields) -> Result<T, Vec
                 format!("{kind} stage: {}", m.trim())
             }]
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Two {
+        sql: String,
+        #[serde(default)]
+        output: Option<String>,
+    }
+
+    fn table(text: &str) -> Fields {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_kinds_fields_are_typed_and_problems_name_the_field() {
+        assert!(fields::<Two>("sql", &table("sql = \"a.sql\"")).is_ok());
+        let e = fields::<Two>("sql", &table("output = \"t\"")).unwrap_err();
+        assert_eq!(e, ["a sql stage needs `sql`"]);
+        let e = fields::<Two>("sql", &table("sql = \"a\"\noutptu = \"t\"")).unwrap_err();
+        assert!(
+            e[0].starts_with("a sql stage has no field `outptu`"),
+            "{e:?}"
+        );
+        let e = fields::<Two>("sql", &table("sql = 3")).unwrap_err();
+        assert!(e[0].starts_with("sql stage: "), "{e:?}");
+    }
+
+    #[test]
+    fn params_read_typed_with_their_defaults() {
+        let mut p = Params::new();
+        p.insert("n".into(), Param::Int(4));
+        p.insert("x".into(), Param::Float(0.5));
+        p.insert("s".into(), Param::Str("slack".into()));
+        assert_eq!(p.int("n", 1), 4);
+        assert_eq!(p.int("x", 1), 1, "not an integer: the default");
+        assert_eq!(p.float("n", 0.0), 4.0, "an integer widens");
+        assert_eq!(p.text("s", "markdown"), "slack");
+        assert_eq!(p.text("missing", "markdown"), "markdown");
+        assert_eq!(
+            Param::Int(0).parse_like("n", "many").unwrap_err(),
+            "--param n=many: expected an integer"
+        );
+        let e = StageError::user("fix it");
+        assert_eq!(
+            (e.class(), e.to_string()),
+            (ErrorClass::User, "fix it".into())
+        );
+    }
 }
