@@ -68,6 +68,21 @@ fn a_new_request_on_the_same_transcript_is_left_alone() {
     assert_eq!(got, None);
 }
 
+/// Giving up on the request the cascade was about, for something else, is not
+/// one more restatement of it.
+#[test]
+fn giving_up_for_something_else_ends_the_cascade() {
+    for prompt in [
+        "Fine, leave the login button as it is and make the sign-in link bold instead.",
+        "ok, just leave it. Make the login button bigger instead",
+        "Whatever, skip that, move the login button to the left instead",
+        "forget it, the login button is fine",
+    ] {
+        let got = hook(&input(CASCADE_SESSION, &fixture("cascade.jsonl"), prompt)).unwrap();
+        assert_eq!(got, None, "{prompt}");
+    }
+}
+
 /// Each human prompt of a real transcript, given to the hook with the transcript
 /// as it was just before it: the built-in judge finds no rephrasing cascade or
 /// churn in these sessions, so the hook stays silent every time.

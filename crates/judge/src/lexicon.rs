@@ -479,10 +479,11 @@ pub static CORRECTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
 |^\W*(não|nao)\b|\b(eu\s+quis\s+dizer|não\s+quero|não\s+é|mas\s+não|você\s+não\s+entendeu)\b")
 });
 
-/// The user gives up on the request: not a restatement of it.
+/// The user gives up on the request: not a restatement of it ("forget it", and
+/// an opening that drops it: "fine, leave it ... instead", "ok, skip that").
 pub static GIVE_UP: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(forget it|never ?mind|i give up|i'?ll (just )?do it myself|i'?m done|let'?s stop|olvídalo|vergiss es|laisse tomber|esquece)\b|^\W*(算了|забей|ладно,? сам)",
+        r"\b(forget it|never ?mind|i give up|i'?ll (just )?do it myself|i'?m done|let'?s stop|olvídalo|vergiss es|laisse tomber|esquece)\b|^\W*(算了|забей|ладно,? сам)|^\W*(fine|ok(ay)?|alright|whatever|ugh|bueno|vale|na gut|egal|bon)[,.!]*\s+(then[,.]?\s+)?(just\s+)?(leave|skip|drop|scrap|ditch|déjalo|lass es|laisse)\b",
     )
 });
 
