@@ -17,9 +17,9 @@
 //!
 //! Nothing here is a test: timings are reported, never asserted.
 
-pub mod cost;
+mod cost;
 mod engines;
-pub mod hook;
+mod hook;
 mod proc;
 mod report;
 

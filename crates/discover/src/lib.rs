@@ -6,10 +6,10 @@
 //! decide with `signals facets accept|reject` ([`ledger`]); accepted facets are
 //! extracted by both judges from then on.
 
-pub mod ledger;
+mod ledger;
 mod proposals;
 pub mod stage;
-pub mod text;
+mod text;
 mod themes;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

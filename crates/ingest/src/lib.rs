@@ -3,16 +3,16 @@
 
 pub mod adapters;
 pub mod format;
-pub mod ingest;
+mod ingest;
 pub mod input;
-pub mod interchange;
+mod interchange;
 pub mod landing;
 pub mod landing_stage;
 pub mod model;
-pub mod parquet_in;
+mod parquet_in;
 pub mod registry;
-pub mod sniff;
-pub mod stage;
+mod sniff;
+mod stage;
 
 pub use ingest::{IngestOptions, IngestReport, Replacing, ingest, ingest_replacing};
 

@@ -8,16 +8,16 @@
 pub mod delight;
 pub mod discovered;
 pub mod eval;
-pub mod facets;
+mod facets;
 pub mod friction;
 pub mod lexicon;
 mod rephrase;
 pub mod rows;
 pub mod run;
-pub mod session;
+mod session;
 pub mod stage;
-pub mod summary;
-pub mod text;
+mod summary;
+mod text;
 
 use std::fmt;
 

@@ -382,55 +382,6 @@ pub fn shouting(text: &str) -> bool {
     false
 }
 
-/// A rough guess of a message's language from its function words: `en`, `es`, `de`,
-/// `fr` or `pt`.
-pub fn guess_language(text: &str) -> &'static str {
-    const MARKERS: [(&str, &[&str]); 4] = [
-        (
-            "es",
-            &[
-                "el", "la", "los", "que", "por", "para", "con", "una", "es", "lo", "necesito",
-                "quiero", "otra", "vez", "tiene", "debe",
-            ],
-        ),
-        (
-            "de",
-            &[
-                "der", "die", "das", "und", "ich", "nicht", "ist", "du", "soll", "muss", "noch",
-                "einmal", "nein", "dass", "brauche",
-            ],
-        ),
-        (
-            "fr",
-            &[
-                "le", "les", "des", "et", "je", "tu", "pas", "est", "que", "veux", "doit",
-                "encore", "fois", "il", "faut",
-            ],
-        ),
-        (
-            "pt",
-            &[
-                "o", "os", "que", "não", "eu", "você", "para", "com", "uma", "tem", "de", "novo",
-                "preciso", "quero", "deve",
-            ],
-        ),
-    ];
-    const EN: &[&str] = &[
-        "the", "to", "and", "is", "it", "i", "you", "that", "of", "should", "must", "need", "want",
-        "make", "please",
-    ];
-    let ws = words(text);
-    let score = |m: &[&str]| ws.iter().filter(|w| m.contains(&w.as_str())).count();
-    let mut best = ("en", score(EN));
-    for (lang, m) in MARKERS {
-        let s = score(m);
-        if s > best.1 {
-            best = (lang, s);
-        }
-    }
-    best.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

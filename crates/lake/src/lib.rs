@@ -8,7 +8,7 @@ mod lease;
 mod rows;
 pub mod schema;
 mod sqltext;
-pub mod stats;
+mod stats;
 
 pub use error::{Error, ErrorClass, Result, datafusion_class};
 pub use lake::{DEFAULT_LAKE, LAKE_ENV, Lake, PART_FILE, conform, parse_date, string_column};

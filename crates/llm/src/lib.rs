@@ -8,14 +8,14 @@
 
 pub mod cascade;
 pub mod condense;
-pub mod config;
+mod config;
 pub mod discovery;
-pub mod lifecycle;
+mod lifecycle;
 pub mod model;
-pub mod reply;
+mod reply;
 pub mod request;
 pub mod scrub;
-pub mod stage;
+mod stage;
 
 pub use config::{Cascade, LlmConfig, Mode};
 pub use lifecycle::{BatchInfo, Progress, batches, cancel, run_pass};

@@ -120,7 +120,9 @@ fn keys_within(
     Ok(())
 }
 
-/// The friction moments of a reply, with the number of citations rewritten.
+/// The friction moments of a reply, with the number of citations rewritten
+/// (what the tests read of a reply).
+#[cfg(test)]
 pub fn friction(content: &str, c: &Condensed) -> Result<(Vec<Moment>, u64), Rejected> {
     friction_and_delights(content, c).map(|(m, _, n)| (m, n))
 }

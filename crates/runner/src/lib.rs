@@ -9,9 +9,9 @@
 pub mod exec;
 pub mod pipeline;
 pub mod render;
-pub mod report;
+mod report;
 pub mod schedule;
-pub mod state;
+mod state;
 
 pub use exec::{RunOptions, backfill, run};
 pub use pipeline::{KINDS, Param, Pipeline, Stage};

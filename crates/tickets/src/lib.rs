@@ -5,12 +5,12 @@
 //! Markdown files under the lake's `tickets/` (the default), GitHub issues or
 //! Linear issues.
 
-pub mod file;
+mod file;
 pub mod render;
-pub mod resolve;
-pub mod sink;
+mod resolve;
+mod sink;
 pub mod stage;
-pub mod ticket;
+mod ticket;
 
 pub use file::{Action, FileOptions, FileReport, file_tickets, snapshot};
 pub use resolve::{ResolveOptions, ResolveReport, resolve_tickets};

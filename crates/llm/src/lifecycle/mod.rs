@@ -30,7 +30,7 @@ use signals_lake::Lake;
 
 use crate::cascade;
 use crate::condense::{Condensed, condense};
-pub use crate::config::{LlmConfig, MAX_BYTES_PER_FILE, MAX_REQUESTS_PER_FILE, Mode};
+pub use crate::config::{LlmConfig, Mode};
 use crate::reply::{self, Rejected};
 use crate::request::{LlmPass, PROMPT_VERSION, body, output_budget};
 use crate::{Error, Result};
