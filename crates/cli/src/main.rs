@@ -73,6 +73,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    diagnostics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,6 +118,18 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Diagnostics on stderr: the `tracing` events `RUST_LOG` selects (e.g.
+/// `RUST_LOG=signals_llm=debug`: the LLM judge's batches); by default our
+/// warnings and other crates' errors. The run log (`--log-format`) is separate.
+fn diagnostics() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error,signals=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A closed stdout (`signals sql ... | head`) ends the command quietly with the

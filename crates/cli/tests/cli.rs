@@ -1303,6 +1303,26 @@ fn run_status_dag_and_schedule_from_the_cli() {
     ));
     assert!(dot.contains("\"filter\" -> \"friction\""), "{dot}");
 
+    // Diagnostics: what RUST_LOG selects goes to stderr, under the stage's span;
+    // nothing by default.
+    let traced = signals_env(
+        &lake,
+        &["run", "daily", "--date", date, "--from", "digest"],
+        &[("RUST_LOG".into(), "signals=debug".into())],
+    );
+    let err = String::from_utf8_lossy(&traced.stderr);
+    assert!(
+        err.lines().any(|l| l.contains("DEBUG")
+            && l.contains("stage{pipeline=daily date=2026-11-01 stage=digest kind=\"digest\"}")
+            && l.contains("partition written table=\"digests\"")),
+        "{err}"
+    );
+    let quiet = signals(&lake, &["run", "daily", "--date", date, "--from", "digest"]);
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("DEBUG"),
+        "{quiet:?}"
+    );
+
     // The scheduler, once: the last 7 days (catchup_days) before now, each run.
     let s = ok(&signals_in(
         repo(),

@@ -230,8 +230,14 @@ pub async fn post(url: &str, message: &Value) -> Result<()> {
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
     if status.is_success() {
+        // The URL is the credential: never in a log line.
+        tracing::info!(
+            blocks = message["blocks"].as_array().map_or(0, Vec::len),
+            "posted to the Slack webhook"
+        );
         return Ok(());
     }
+    tracing::warn!(%status, "the Slack webhook refused a message");
     // Slack answers a webhook's errors with a short code in the body.
     let hint = match body.trim() {
         "invalid_payload" | "invalid_blocks" | "invalid_blocks_format" => {

@@ -105,6 +105,13 @@ pub async fn land(lake: &Lake, source: &str, opts: &IngestOptions) -> Result<Lan
             }
         }
     }
+    tracing::info!(
+        source,
+        listed = report.listed,
+        new = report.new,
+        changed = report.changed,
+        "landing zone listed"
+    );
     if todo.is_empty() {
         return Ok(report);
     }
@@ -122,6 +129,7 @@ pub async fn land(lake: &Lake, source: &str, opts: &IngestOptions) -> Result<Lan
             path: url.clone(),
             reason: format!("reading the object: {e}"),
         })?;
+        tracing::debug!(object = %url, bytes = bytes.len(), "object read");
         inputs.push(Input::Bytes {
             name: url.clone(),
             bytes: bytes.to_vec(),

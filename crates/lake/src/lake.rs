@@ -308,6 +308,7 @@ impl Lake {
         }
         writer.close().await?;
         self.forget(&file);
+        tracing::debug!(table = table.name, %date, rows, "partition written");
         Ok(rows)
     }
 

@@ -448,7 +448,9 @@ async fn execute(
         stage: &stage.name,
         wait,
     };
-    let work = async { Ok(stage.kind.run(&cx).await?) };
+    // What the stage's libraries log is under this span (RUST_LOG=...).
+    let span = tracing::info_span!("stage", pipeline = %p.name, %date, stage = %stage.name, kind = stage.kind.kind());
+    let work = tracing::Instrument::instrument(async { Ok(stage.kind.run(&cx).await?) }, span);
     match stage.timeout {
         Some(t) => tokio::time::timeout(t, work)
             .await

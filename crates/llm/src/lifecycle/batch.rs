@@ -213,6 +213,7 @@ pub(super) async fn create_batch(
             (batch.id, status_name(&batch.status).to_string())
         }
     };
+    tracing::info!(batch = %id, %status, input_file = file_id, %date, "batch submitted");
     for r in state.requests.values_mut() {
         if r.status == "uploaded" && r.file.as_deref() == Some(file_id) {
             r.status = "submitted".into();
@@ -258,6 +259,7 @@ pub(super) async fn poll(round: &Round<'_>, state: &mut State) -> Result<()> {
             .await
             .map_err(api("retrieve batch"))?;
         state.batches[i].status = status_name(&b.status).into();
+        tracing::debug!(batch = %id, status = %state.batches[i].status, "batch polled");
         let terminal = matches!(
             b.status,
             BatchStatus::Completed

@@ -41,6 +41,7 @@ pub(super) async fn send_json(
     };
     let resp = req.send().await.map_err(|e| err(e.to_string(), true))?;
     let status = resp.status();
+    tracing::debug!(sink, what, %status, "ticket sink answered");
     let text = resp.text().await.map_err(|e| err(e.to_string(), true))?;
     if !status.is_success() {
         let retryable = status.is_server_error() || status.as_u16() == 429;
