@@ -14,7 +14,6 @@ const TICKETS_SQL: &str = include_str!("../../../sql/digest/tickets.sql");
 const VERDICTS_SQL: &str = include_str!("../../../sql/digest/verdicts.sql");
 const DELIGHT_SQL: &str = include_str!("../../../sql/digest/delight.sql");
 const PROPOSALS_SQL: &str = include_str!("../../../sql/digest/proposals.sql");
-pub(crate) const ALERTS_SQL: &str = include_str!("../../../sql/digest/alerts.sql");
 
 /// The day's headline numbers and their baseline (`sql/digest/headline.sql`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -218,6 +217,13 @@ impl Digest {
         }
         out
     }
+}
+
+/// The day's tickets (`sql/digest/tickets.sql`): crossing patterns' and faded ones.
+pub(crate) async fn day_tickets(lake: &Lake, date: NaiveDate) -> Result<Vec<TicketLine>> {
+    let ctx = lake.session_context().await?;
+    let params = [("date".to_string(), ScalarValue::from(date.to_string()))];
+    query(&ctx, TICKETS_SQL, &params).await
 }
 
 /// The rows of one `sql/digest/` file, binding only the parameters it uses.

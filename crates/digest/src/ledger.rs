@@ -33,28 +33,19 @@ pub(crate) struct SentAlert {
     pub sent_at: String,
 }
 
-fn path(lake: &Lake, rel: &str) -> object_store::path::Path {
-    lake.path(&format!("_notify/{rel}.json"))
-}
-
 /// The ledger at `_notify/REL.json` (empty when there is none).
 pub(crate) async fn load<T: DeserializeOwned + Default>(lake: &Lake, rel: &str) -> Result<T> {
-    match lake.store().get(&path(lake, rel)).await {
-        Ok(r) => Ok(serde_json::from_slice(&r.bytes().await?)?),
-        Err(object_store::Error::NotFound { .. }) => Ok(T::default()),
-        Err(e) => Err(e.into()),
-    }
+    Ok(lake
+        .read_json(&format!("_notify/{rel}.json"))
+        .await?
+        .unwrap_or_default())
 }
 
 /// Save the ledger at `_notify/REL.json`.
 pub(crate) async fn save<T: Serialize>(lake: &Lake, rel: &str, ledger: &T) -> Result<()> {
-    lake.store()
-        .put(
-            &path(lake, rel),
-            PutPayload::from(serde_json::to_vec_pretty(ledger)?),
-        )
-        .await?;
-    Ok(())
+    Ok(lake
+        .write_json(&format!("_notify/{rel}.json"), ledger)
+        .await?)
 }
 
 /// Write a text file at `rel` in the lake (the Markdown digests and alerts).

@@ -2,11 +2,10 @@
 //! once, and record what happened in the `digests` and `alerts` tables.
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
-use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 use signals_lake::{Lake, batch_from_rows, schema};
 
-use crate::content::{ALERTS_SQL, Digest, TicketLine, query};
+use crate::content::{Digest, TicketLine};
 use crate::ledger::{self, AlertLedger, DigestLedger, SentAlert};
 use crate::markdown::{alert_markdown, digest_markdown};
 use crate::{Channel, NotifyConfig, Result, slack};
@@ -172,12 +171,13 @@ impl AlertsReport {
 /// in a backfill) or this date already alerted it, or (for Slack) the date is
 /// older than `notify_max_age_days` (news no longer).
 pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Result<AlertsReport> {
-    let ctx = lake.session_context().await?;
-    let params = vec![
-        ("date".to_string(), ScalarValue::from(date.to_string())),
-        ("alert_rate".to_string(), ScalarValue::from(cfg.alert_rate)),
-    ];
-    let due: Vec<TicketLine> = query(&ctx, ALERTS_SQL, &params).await?;
+    // The day's tickets as the digest lists them; those of crossing patterns
+    // (not faded) at or above the alert rate are due.
+    let due: Vec<TicketLine> = crate::content::day_tickets(lake, date)
+        .await?
+        .into_iter()
+        .filter(|t| t.action != "faded" && t.rate >= cfg.alert_rate)
+        .collect();
     let channel = match cfg.channel {
         Channel::Markdown => "markdown",
         Channel::Slack { .. } => "slack",

@@ -40,17 +40,6 @@ pub enum Error {
     /// Building the output failed.
     #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
-    /// The object store failed.
-    #[error("facet ledger: {0}")]
-    Store(object_store::Error),
-    /// A ledger file is unreadable.
-    #[error("facet ledger {file}: {reason}; fix or delete the file")]
-    Ledger {
-        /// The file.
-        file: String,
-        /// What is wrong.
-        reason: String,
-    },
     /// The embeddings API failed (after its retries).
     #[error(transparent)]
     Llm(#[from] signals_llm::Error),
@@ -74,8 +63,7 @@ impl Error {
             Error::DataFusion(e) => signals_lake::datafusion_class(e),
             Error::Llm(e) => e.class(),
             Error::Judge(e) => e.class(),
-            Error::Store(_) => ErrorClass::External,
-            Error::Ledger { .. } | Error::Usage(_) => ErrorClass::User,
+            Error::Usage(_) => ErrorClass::User,
             Error::Arrow(_) | Error::Cluster(_) => ErrorClass::Internal,
         }
     }

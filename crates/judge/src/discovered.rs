@@ -133,25 +133,12 @@ pub struct Decision {
     pub definition: FacetDef,
 }
 
-/// Where a facet's decision is kept.
-pub fn decision_path(lake: &signals_lake::Lake, name: &str) -> object_store::path::Path {
-    lake.path(&format!("_facets/{name}.json"))
-}
-
 /// Every decision, by facet name.
 pub async fn decisions(lake: &signals_lake::Lake) -> crate::Result<Vec<Decision>> {
-    use futures::TryStreamExt;
-    use object_store::ObjectStoreExt;
-    let prefix = lake.path("_facets");
-    let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
     let mut out = Vec::new();
-    for m in metas {
-        if !m.location.as_ref().ends_with(".json") {
-            continue;
-        }
-        let bytes = lake.store().get(&m.location).await?.bytes().await?;
+    for (file, bytes) in lake.json_documents("_facets").await? {
         let d: Decision = serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decision {
-            file: m.location.to_string(),
+            file,
             reason: e.to_string(),
         })?;
         out.push(d);

@@ -13,7 +13,7 @@ use datafusion::datasource::listing::{
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -310,6 +310,39 @@ impl Lake {
         self.forget(&file);
         tracing::debug!(table = table.name, %date, rows, "partition written");
         Ok(rows)
+    }
+
+    /// The JSON document at `rel` in the lake (a ledger, a run's state), or
+    /// `None` when there is none.
+    pub async fn read_json<T: serde::de::DeserializeOwned>(&self, rel: &str) -> Result<Option<T>> {
+        match self.store.get(&self.path(rel)).await {
+            Ok(r) => Ok(Some(serde_json::from_slice(&r.bytes().await?)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Write `value` as JSON at `rel` (one PUT: a reader sees the old document
+    /// or the new one).
+    pub async fn write_json<T: serde::Serialize>(&self, rel: &str, value: &T) -> Result<()> {
+        let body = serde_json::to_vec_pretty(value)?;
+        self.store
+            .put(&self.path(rel), object_store::PutPayload::from(body))
+            .await?;
+        Ok(())
+    }
+
+    /// Every `*.json` document under `rel`: its path and bytes.
+    pub async fn json_documents(&self, rel: &str) -> Result<Vec<(String, bytes::Bytes)>> {
+        let metas: Vec<_> = self.store.list(Some(&self.path(rel))).try_collect().await?;
+        let mut out = Vec::new();
+        for m in metas {
+            if m.location.as_ref().ends_with(".json") {
+                let bytes = self.store.get(&m.location).await?.bytes().await?;
+                out.push((m.location.to_string(), bytes));
+            }
+        }
+        Ok(out)
     }
 
     /// Drop what this lake's sessions cached of a partition file just replaced or

@@ -39,12 +39,7 @@ impl PassJudge for LlmJudge {
             Pass::Facets => LlmPass::Facets,
             Pass::Delight => LlmPass::Delight,
         };
-        Ok(
-            match crate::run_pass(lake, date, pass, sessions, &self.0).await? {
-                crate::Progress::Done { rows } => Progress::Done { rows },
-                crate::Progress::Waiting { note } => Progress::Waiting { note },
-            },
-        )
+        Ok(crate::run_pass(lake, date, pass, sessions, &self.0).await?)
     }
 }
 

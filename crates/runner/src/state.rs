@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::TryStreamExt;
-use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use signals_lake::Lake;
 
@@ -128,30 +126,21 @@ pub struct RunState {
     pub stages: BTreeMap<String, StageState>,
 }
 
-fn state_path(lake: &Lake, pipeline: &str, date: NaiveDate) -> object_store::path::Path {
-    lake.path(&format!("_runs/{pipeline}/date={date}.json"))
+fn state_path(pipeline: &str, date: NaiveDate) -> String {
+    format!("_runs/{pipeline}/date={date}.json")
 }
 
 impl RunState {
     /// The state of `pipeline` for `date`, if it ever ran.
     pub async fn load(lake: &Lake, pipeline: &str, date: NaiveDate) -> Result<Option<RunState>> {
-        match lake.store().get(&state_path(lake, pipeline, date)).await {
-            Ok(r) => Ok(Some(serde_json::from_slice(&r.bytes().await?)?)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(lake.read_json(&state_path(pipeline, date)).await?)
     }
 
     /// Write it to `lake` (one atomic PUT).
     pub async fn save_to(&self, lake: &Lake) -> Result<()> {
-        let body = serde_json::to_vec_pretty(self)?;
-        lake.store()
-            .put(
-                &state_path(lake, &self.pipeline, self.date),
-                PutPayload::from(body),
-            )
-            .await?;
-        Ok(())
+        Ok(lake
+            .write_json(&state_path(&self.pipeline, self.date), self)
+            .await?)
     }
 
     /// Every run state in the lake, optionally of one pipeline and/or date, by date.
@@ -161,16 +150,11 @@ impl RunState {
         date: Option<NaiveDate>,
     ) -> Result<Vec<RunState>> {
         let prefix = match pipeline {
-            Some(p) => lake.path(&format!("_runs/{p}")),
-            None => lake.path("_runs"),
+            Some(p) => format!("_runs/{p}"),
+            None => "_runs".to_string(),
         };
-        let metas: Vec<_> = lake.store().list(Some(&prefix)).try_collect().await?;
         let mut out = Vec::new();
-        for m in metas {
-            if !m.location.as_ref().ends_with(".json") {
-                continue;
-            }
-            let bytes = lake.store().get(&m.location).await?.bytes().await?;
+        for (_, bytes) in lake.json_documents(&prefix).await? {
             let s: RunState = serde_json::from_slice(&bytes)?;
             if date.is_none_or(|d| d == s.date) {
                 out.push(s);

@@ -50,20 +50,9 @@ struct Reply {
 /// A reply, or why there was none (reason, detail).
 type Answer = std::result::Result<Reply, (String, String)>;
 
-/// Where the judge stands for a date.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Progress {
-    /// Every request is done or failed; the pass's table was written.
-    Done {
-        /// Rows written to the pass's table.
-        rows: u64,
-    },
-    /// Batches are still running at the provider.
-    Waiting {
-        /// What is running.
-        note: String,
-    },
-}
+/// Where the judge stands for a date: done (every request done or failed, the
+/// pass's table written), or waiting on batches running at the provider.
+pub use signals_judge::Progress;
 
 /// What each step of a date's judging works with.
 struct Round<'a> {

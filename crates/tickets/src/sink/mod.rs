@@ -10,7 +10,6 @@ mod http;
 mod linear;
 mod markdown;
 
-use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use signals_lake::Lake;
 
@@ -91,26 +90,21 @@ pub struct Note {
 }
 
 impl Ledger {
-    fn path(lake: &Lake, ticket_id: &str) -> object_store::path::Path {
-        lake.path(&format!("_tickets/{ticket_id}.json"))
+    fn path(ticket_id: &str) -> String {
+        format!("_tickets/{ticket_id}.json")
     }
 
     /// The ledger of a ticket (empty when it has none).
     pub async fn load(lake: &Lake, ticket_id: &str) -> Result<Ledger> {
-        match lake.store().get(&Self::path(lake, ticket_id)).await {
-            Ok(r) => Ok(serde_json::from_slice(&r.bytes().await?)?),
-            Err(object_store::Error::NotFound { .. }) => Ok(Ledger::default()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(lake
+            .read_json(&Self::path(ticket_id))
+            .await?
+            .unwrap_or_default())
     }
 
     /// Save the ledger.
     pub async fn save(&self, lake: &Lake, ticket_id: &str) -> Result<()> {
-        let body = serde_json::to_vec_pretty(self)?;
-        lake.store()
-            .put(&Self::path(lake, ticket_id), PutPayload::from(body))
-            .await?;
-        Ok(())
+        Ok(lake.write_json(&Self::path(ticket_id), self).await?)
     }
 }
 
