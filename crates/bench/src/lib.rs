@@ -33,7 +33,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 use signals_judge::run::Selection;
-use signals_lake::{Lake, string_column};
+use signals_lake::Lake;
 use signals_runner::Pipeline;
 
 pub use cost::{CostConfig, CostModel, cost_model};
@@ -305,15 +305,12 @@ pub async fn run(cfg: &BenchConfig) -> Result<BenchReport> {
     let one = |sql: &'static str| {
         let ctx = ctx.clone();
         async move {
-            let b = ctx.sql(sql).await?.collect().await?;
-            let v = b
-                .first()
-                .map(|b| string_column(b, "n"))
-                .transpose()?
-                .and_then(|c| c.into_iter().next().flatten())
-                .and_then(|s| s.parse::<u64>().ok())
-                .unwrap_or(0);
-            Ok::<u64, Error>(v)
+            #[derive(serde::Deserialize)]
+            struct N {
+                n: Option<i64>,
+            }
+            let rows: Vec<N> = signals_lake::query_rows(&ctx, sql, vec![]).await?;
+            Ok::<u64, Error>(rows.first().and_then(|r| r.n).unwrap_or(0).max(0) as u64)
         }
     };
     r.sessions = one("SELECT count(*) AS n FROM sessions").await?;

@@ -1919,6 +1919,17 @@ async fn the_digest_goes_to_slack_once_a_date_and_prints_from_the_cli() {
             .iter()
             .all(|p| p.path == format!("/services/{secret}"))
     );
+    // Every message keeps to Slack's limits.
+    for p in &posts {
+        let blocks = p.body["blocks"].as_array().unwrap();
+        assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+        for b in blocks {
+            let text = b["text"]["text"].as_str().unwrap_or("");
+            let max = if b["type"] == "header" { 150 } else { 3000 };
+            assert!(text.chars().count() <= max, "{b}");
+        }
+        assert!(p.body["text"].as_str().is_some_and(|t| !t.is_empty()));
+    }
     // The day of the fix's verdict says so, in Slack and on stdout.
     let verdict_day = posts
         .iter()

@@ -11,7 +11,8 @@ use arrow::datatypes::DataType;
 use chrono::{Duration, NaiveDate};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
-use signals_lake::Lake;
+use serde::Deserialize;
+use signals_lake::{Lake, query_rows};
 
 /// Errors of the report.
 #[derive(Debug, thiserror::Error)]
@@ -34,22 +35,10 @@ const COLORS: [&str; 7] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
 ];
 
-/// Rows of a query as strings (NULL as empty), by column.
-async fn rows(
-    ctx: &SessionContext,
-    sql: &str,
-    params: &[(&str, String)],
-) -> Result<Vec<Vec<String>>> {
-    let values: Vec<(&str, ScalarValue)> = params
-        .iter()
-        .map(|(k, v)| (*k, ScalarValue::from(v.as_str())))
-        .collect();
-    let batches: Vec<RecordBatch> = ctx
-        .sql(sql)
-        .await?
-        .with_param_values(values)?
-        .collect()
-        .await?;
+/// Rows of an analysis query as text to show (NULL as empty), by column: the
+/// findings' tables, whose columns are whatever the `sql/analyses/` file selects.
+async fn display_rows(ctx: &SessionContext, sql: &str) -> Result<Vec<Vec<String>>> {
+    let batches: Vec<RecordBatch> = ctx.sql(sql).await?.collect().await?;
     let mut out = Vec::new();
     for b in batches {
         let cols: Vec<StringArray> = b
@@ -88,16 +77,81 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn num(s: &str) -> f64 {
-    s.parse().unwrap_or(0.0)
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{:.1}%", 100.0 * x))
 }
 
-fn pct(s: &str) -> String {
-    if s.is_empty() {
-        "–".into()
-    } else {
-        format!("{:.1}%", 100.0 * num(s))
-    }
+/// The rows the report reads, typed (one struct per query).
+#[derive(Deserialize)]
+struct Daily {
+    date: String,
+    friction_type: String,
+    rate: f64,
+}
+
+#[derive(Deserialize)]
+struct Mix {
+    friction_type: String,
+    high: Option<i64>,
+    medium: Option<i64>,
+    low: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Pattern {
+    friction_type: String,
+    slice_kind: String,
+    slice_value: String,
+    affected: i64,
+    sessions: i64,
+    rate: f64,
+    baseline_rate: Option<f64>,
+    p_value: Option<f64>,
+    q_value: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct OpenTicket {
+    ticket_id: String,
+    friction_type: String,
+    slice: String,
+    rate: f64,
+    first_seen: String,
+    last_seen: String,
+    trend: String,
+    link: String,
+}
+
+#[derive(Deserialize)]
+struct Measured {
+    version: String,
+    deployed_on: String,
+    friction_type: String,
+    before_rate: Option<f64>,
+    after_rate: Option<f64>,
+    adj_change: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    q_value: Option<f64>,
+    verdict: String,
+}
+
+#[derive(Deserialize)]
+struct DelightShare {
+    delight_type: String,
+    sessions: i64,
+    share: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Satisfaction {
+    value: String,
+    sessions: i64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
 }
 
 fn table(head: &[&str], body: &[Vec<String>]) -> String {
@@ -163,7 +217,7 @@ async fn columns_and_rows(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let body = rows(ctx, sql, &[]).await?;
+    let body = display_rows(ctx, sql).await?;
     Ok((head, body))
 }
 
@@ -310,11 +364,17 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
     let ctx = lake.session_context().await?;
     let to = date.to_string();
     let from = (date - Duration::days(29)).to_string();
-    let span = [("from", from.clone()), ("to", to.clone())];
-    let daily = rows(&ctx, "SELECT date, friction_type, rate FROM friction_daily WHERE date BETWEEN $from AND $to ORDER BY date, friction_type", &span).await?;
-    let mut days: Vec<String> = daily.iter().map(|r| r[0].clone()).collect();
+    let span = || {
+        vec![
+            ("from".to_string(), ScalarValue::from(from.as_str())),
+            ("to".to_string(), ScalarValue::from(to.as_str())),
+        ]
+    };
+    let day = || vec![("to".to_string(), ScalarValue::from(to.as_str()))];
+    let daily: Vec<Daily> = query_rows(&ctx, "SELECT date, friction_type, rate FROM friction_daily WHERE date BETWEEN $from AND $to ORDER BY date, friction_type", span()).await?;
+    let mut days: Vec<String> = daily.iter().map(|r| r.date.clone()).collect();
     days.dedup();
-    let mut types: Vec<String> = daily.iter().map(|r| r[1].clone()).collect();
+    let mut types: Vec<String> = daily.iter().map(|r| r.friction_type.clone()).collect();
     types.sort();
     types.dedup();
     let series: Vec<(String, Vec<f64>)> = types
@@ -326,27 +386,29 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
                     .map(|d| {
                         daily
                             .iter()
-                            .find(|r| &r[0] == d && &r[1] == t)
-                            .map_or(0.0, |r| num(&r[2]))
+                            .find(|r| &r.date == d && &r.friction_type == t)
+                            .map_or(0.0, |r| r.rate)
                     })
                     .collect(),
             )
         })
         .collect();
-    let mix = rows(&ctx, "SELECT friction_type, sum(high), sum(medium), sum(low) FROM friction_daily WHERE date BETWEEN $from AND $to GROUP BY friction_type ORDER BY friction_type", &span).await?;
+    let mix: Vec<Mix> = query_rows(&ctx, "SELECT friction_type, sum(high) AS high, sum(medium) AS medium, sum(low) AS low FROM friction_daily WHERE date BETWEEN $from AND $to GROUP BY friction_type ORDER BY friction_type", span()).await?;
     let mix: Vec<(String, Vec<f64>)> = mix
         .into_iter()
-        .map(|r| (r[0].clone(), vec![num(&r[1]), num(&r[2]), num(&r[3])]))
+        .map(|r| {
+            let n = |x: Option<i64>| x.unwrap_or(0) as f64;
+            (r.friction_type, vec![n(r.high), n(r.medium), n(r.low)])
+        })
         .collect();
-    let day = [("to", to.clone())];
-    let patterns = rows(&ctx, "SELECT friction_type, slice_kind, slice_value, affected, sessions, rate, baseline_rate, p_value, q_value FROM friction_patterns WHERE date = $to AND crosses_threshold ORDER BY rate DESC", &day).await?;
-    let tickets = rows(&ctx, "SELECT ticket_id, friction_type, slice_kind || ' = ' || slice_value, rate, first_seen, last_seen, trend, coalesce(pull_request, external_ref, '') FROM tickets WHERE date = (SELECT max(date) FROM tickets WHERE date <= $to) AND status = 'open' ORDER BY ticket_id", &day).await?;
-    let ba = rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, adj_change, ci_low, ci_high, q_value, verdict FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", &day).await?;
-    let delight = rows(&ctx, "SELECT d.delight_type, count(DISTINCT d.session_id), CAST(count(DISTINCT d.session_id) AS DOUBLE) / (SELECT count(*) FROM analysed_sessions WHERE date BETWEEN $from AND $to) FROM delights d WHERE d.date BETWEEN $from AND $to GROUP BY d.delight_type ORDER BY 2 DESC", &span).await?;
-    let satisfaction = rows(&ctx, "SELECT value, count(*) FROM session_facets WHERE facet = 'satisfaction' AND date BETWEEN $from AND $to GROUP BY value ORDER BY value", &span).await?;
-    let interventions = rows(&ctx, "SELECT count(*) FROM interventions", &[]).await?;
-    let interventions = interventions.first().map_or(0.0, |r| num(&r[0]));
-    let helped = if interventions > 0.0 {
+    let patterns: Vec<Pattern> = query_rows(&ctx, "SELECT friction_type, slice_kind, slice_value, affected, sessions, rate, baseline_rate, p_value, q_value FROM friction_patterns WHERE date = $to AND crosses_threshold ORDER BY rate DESC", day()).await?;
+    let tickets: Vec<OpenTicket> = query_rows(&ctx, "SELECT ticket_id, friction_type, slice_kind || ' = ' || slice_value AS slice, rate, first_seen, last_seen, trend, coalesce(pull_request, external_ref, '') AS link FROM tickets WHERE date = (SELECT max(date) FROM tickets WHERE date <= $to) AND status = 'open' ORDER BY ticket_id", day()).await?;
+    let ba: Vec<Measured> = query_rows(&ctx, "SELECT version, deployed_on, friction_type, before_rate, after_rate, adj_change, ci_low, ci_high, q_value, verdict FROM friction_before_after WHERE date = (SELECT max(date) FROM friction_before_after WHERE date <= $to) ORDER BY deployed_on DESC, version, friction_type", day()).await?;
+    let delight: Vec<DelightShare> = query_rows(&ctx, "SELECT d.delight_type, count(DISTINCT d.session_id) AS sessions, CAST(count(DISTINCT d.session_id) AS DOUBLE) / (SELECT count(*) FROM analysed_sessions WHERE date BETWEEN $from AND $to) AS share FROM delights d WHERE d.date BETWEEN $from AND $to GROUP BY d.delight_type ORDER BY 2 DESC", span()).await?;
+    let satisfaction: Vec<Satisfaction> = query_rows(&ctx, "SELECT value, count(*) AS sessions FROM session_facets WHERE facet = 'satisfaction' AND date BETWEEN $from AND $to GROUP BY value ORDER BY value", span()).await?;
+    let logged: Vec<Count> =
+        query_rows(&ctx, "SELECT count(*) AS n FROM interventions", vec![]).await?;
+    let helped = if logged.first().is_some_and(|c| c.n > 0) {
         Some(columns_and_rows(&ctx, INTERVENTIONS_SQL).await?)
     } else {
         None
@@ -381,13 +443,13 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
             .iter()
             .map(|r| {
                 vec![
-                    r[0].clone(),
-                    format!("{} = {}", r[1], r[2]),
-                    format!("{} of {}", r[3], r[4]),
-                    pct(&r[5]),
-                    pct(&r[6]),
-                    format!("{:.4}", num(&r[7])),
-                    format!("{:.4}", num(&r[8])),
+                    r.friction_type.clone(),
+                    format!("{} = {}", r.slice_kind, r.slice_value),
+                    format!("{} of {}", r.affected, r.sessions),
+                    pct(Some(r.rate)),
+                    pct(r.baseline_rate),
+                    format!("{:.4}", r.p_value.unwrap_or(0.0)),
+                    format!("{:.4}", r.q_value.unwrap_or(0.0)),
                 ]
             })
             .collect();
@@ -406,14 +468,14 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
             .iter()
             .map(|r| {
                 vec![
-                    r[0].clone(),
-                    r[1].clone(),
-                    r[2].clone(),
-                    pct(&r[3]),
-                    r[4].clone(),
-                    r[5].clone(),
-                    r[6].clone(),
-                    r[7].clone(),
+                    r.ticket_id.clone(),
+                    r.friction_type.clone(),
+                    r.slice.clone(),
+                    pct(Some(r.rate)),
+                    r.first_seen.clone(),
+                    r.last_seen.clone(),
+                    r.trend.clone(),
+                    r.link.clone(),
                 ]
             })
             .collect();
@@ -435,43 +497,45 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
     if ba.is_empty() {
         html.push_str(r#"<p class="empty">No deployments measured.</p>"#);
     } else {
-        let latest = ba[0][0].clone();
+        let latest = ba[0].version.clone();
         let bars: Vec<(String, Vec<f64>)> = ba
             .iter()
-            .filter(|r| r[0] == latest)
-            .map(|r| (r[2].clone(), vec![num(&r[3]) * 100.0, num(&r[4]) * 100.0]))
+            .filter(|r| r.version == latest)
+            .map(|r| {
+                let n = |x: Option<f64>| x.unwrap_or(0.0) * 100.0;
+                (
+                    r.friction_type.clone(),
+                    vec![n(r.before_rate), n(r.after_rate)],
+                )
+            })
             .collect();
         html.push_str(&format!(
             "<p>Deployment {} ({}): friction rate before and after, in % of sessions.</p>",
             esc(&latest),
-            esc(&ba[0][1])
+            esc(&ba[0].deployed_on)
         ));
         html.push_str(&grouped_bars(&bars));
         let body: Vec<Vec<String>> = ba
             .iter()
             .map(|r| {
+                let n = |x: Option<f64>| 100.0 * x.unwrap_or(0.0);
                 vec![
-                    r[0].clone(),
-                    r[1].clone(),
-                    r[2].clone(),
-                    pct(&r[3]),
-                    pct(&r[4]),
-                    if r[5].is_empty() {
-                        "–".into()
-                    } else {
-                        format!(
+                    r.version.clone(),
+                    r.deployed_on.clone(),
+                    r.friction_type.clone(),
+                    pct(r.before_rate),
+                    pct(r.after_rate),
+                    match r.adj_change {
+                        None => "–".into(),
+                        Some(c) => format!(
                             "{:+.1} [{:+.1}, {:+.1}]",
-                            100.0 * num(&r[5]),
-                            100.0 * num(&r[6]),
-                            100.0 * num(&r[7])
-                        )
+                            100.0 * c,
+                            n(r.ci_low),
+                            n(r.ci_high)
+                        ),
                     },
-                    if r[8].is_empty() {
-                        "–".into()
-                    } else {
-                        format!("{:.4}", num(&r[8]))
-                    },
-                    r[9].clone(),
+                    r.q_value.map_or("–".into(), |q| format!("{q:.4}")),
+                    r.verdict.clone(),
                 ]
             })
             .collect();
@@ -496,12 +560,12 @@ pub async fn render(lake: &Lake, date: NaiveDate) -> Result<String> {
     } else {
         let body: Vec<Vec<String>> = delight
             .iter()
-            .map(|r| vec![r[0].clone(), r[1].clone(), pct(&r[2])])
+            .map(|r| vec![r.delight_type.clone(), r.sessions.to_string(), pct(r.share)])
             .collect();
         html.push_str(&table(&["delight", "sessions", "share"], &body));
         let bars: Vec<(String, Vec<f64>)> = satisfaction
             .iter()
-            .map(|r| (format!("satisfaction {}", r[0]), vec![num(&r[1])]))
+            .map(|r| (format!("satisfaction {}", r.value), vec![r.sessions as f64]))
             .collect();
         html.push_str(&stacked_bars("satisfaction", &["sessions"], &bars));
     }
