@@ -24,12 +24,7 @@ pub(crate) async fn time_query(
     params: &BTreeMap<String, Param>,
     reps: usize,
 ) -> Result<(f64, f64, u64)> {
-    let used = Pipeline::placeholders(sql);
-    let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
-        .iter()
-        .filter(|(k, _)| used.contains(k.as_str()))
-        .map(|(k, v)| (k.clone(), v.scalar()))
-        .collect();
+    let values = signals_stage::sql::bound(sql, params);
     let mut times = Vec::new();
     let mut planning = Vec::new();
     let mut rows = 0;

@@ -2,9 +2,9 @@
 
 use chrono::{Duration, NaiveDate};
 use datafusion::prelude::SessionContext;
-use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
 use signals_lake::{Lake, query_rows};
+use signals_stage::{Param, Params};
 
 use crate::Result;
 
@@ -176,17 +176,14 @@ impl Digest {
         let ctx = lake.session_context().await?;
         let baseline_from = date - Duration::days(baseline_days.max(1));
         let baseline_to = date - Duration::days(1);
-        let params = vec![
-            ("date".to_string(), ScalarValue::from(date.to_string())),
-            (
-                "baseline_from".to_string(),
-                ScalarValue::from(baseline_from.to_string()),
-            ),
-            (
-                "baseline_to".to_string(),
-                ScalarValue::from(baseline_to.to_string()),
-            ),
-        ];
+        let params: Params = [
+            ("date", date),
+            ("baseline_from", baseline_from),
+            ("baseline_to", baseline_to),
+        ]
+        .into_iter()
+        .map(|(k, d)| (k.to_string(), Param::Str(d.to_string())))
+        .collect();
         let headline: Vec<Headline> = query(&ctx, HEADLINE_SQL, &params).await?;
         Ok(Digest {
             date,
@@ -194,7 +191,7 @@ impl Digest {
             baseline_to,
             headline: headline.into_iter().next().unwrap_or_default(),
             types: query(&ctx, TYPES_SQL, &params).await?,
-            tickets: query(&ctx, TICKETS_SQL, &params).await?,
+            tickets: day_tickets(&ctx, date).await?,
             verdicts: query(&ctx, VERDICTS_SQL, &params).await?,
             delight: query(&ctx, DELIGHT_SQL, &params).await?,
             proposals: query(&ctx, PROPOSALS_SQL, &params).await?,
@@ -219,24 +216,18 @@ impl Digest {
     }
 }
 
-/// The day's tickets (`sql/digest/tickets.sql`): crossing patterns' and faded ones.
-pub(crate) async fn day_tickets(lake: &Lake, date: NaiveDate) -> Result<Vec<TicketLine>> {
-    let ctx = lake.session_context().await?;
-    let params = [("date".to_string(), ScalarValue::from(date.to_string()))];
-    query(&ctx, TICKETS_SQL, &params).await
+/// The day's tickets (`sql/digest/tickets.sql`): the digest lists them and the
+/// `alerts` stage posts those of crossing patterns.
+pub(crate) async fn day_tickets(ctx: &SessionContext, date: NaiveDate) -> Result<Vec<TicketLine>> {
+    let params = Params::from([("date".to_string(), Param::Str(date.to_string()))]);
+    query(ctx, TICKETS_SQL, &params).await
 }
 
 /// The rows of one `sql/digest/` file, binding only the parameters it uses.
-pub(crate) async fn query<T: serde::de::DeserializeOwned>(
+async fn query<T: serde::de::DeserializeOwned>(
     ctx: &SessionContext,
     sql: &str,
-    params: &[(String, ScalarValue)],
+    params: &Params,
 ) -> Result<Vec<T>> {
-    let used = signals_lake::placeholders(sql);
-    let bound = params
-        .iter()
-        .filter(|(k, _)| used.contains(k.as_str()))
-        .cloned()
-        .collect();
-    Ok(query_rows(ctx, sql, bound).await?)
+    Ok(query_rows(ctx, sql, signals_stage::sql::bound(sql, params)).await?)
 }

@@ -87,6 +87,16 @@ pub enum Channel {
     },
 }
 
+impl Channel {
+    /// As recorded in the `digests` and `alerts` tables: `markdown` or `slack`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Channel::Markdown => "markdown",
+            Channel::Slack { .. } => "slack",
+        }
+    }
+}
+
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -117,14 +127,6 @@ pub struct NotifyConfig {
     pub max_age_days: i64,
 }
 
-impl NotifyConfig {
-    /// Whether `date` is recent enough to post (see [`NotifyConfig::max_age_days`]).
-    pub fn recent(&self, date: chrono::NaiveDate) -> bool {
-        self.max_age_days <= 0
-            || (chrono::Utc::now().date_naive() - date).num_days() <= self.max_age_days
-    }
-}
-
 impl Default for NotifyConfig {
     fn default() -> Self {
         Self {
@@ -139,6 +141,12 @@ impl Default for NotifyConfig {
 }
 
 impl NotifyConfig {
+    /// Whether `date` is recent enough to post (see [`NotifyConfig::max_age_days`]).
+    pub fn recent(&self, date: chrono::NaiveDate) -> bool {
+        self.max_age_days <= 0
+            || (chrono::Utc::now().date_naive() - date).num_days() <= self.max_age_days
+    }
+
     /// The settings from a pipeline's parameters (`param(name)` as text) and the
     /// environment (`env(name)`): `notify = "slack"` needs
     /// [`SLACK_WEBHOOK_ENV`] set to an `https://` (or, for tests, `http://`) URL.

@@ -15,7 +15,7 @@ use crate::{Channel, NotifyConfig, Result, slack};
 pub struct DigestRow {
     /// `markdown` or `slack`.
     pub channel: String,
-    /// `written`, `posted` or `already_posted`.
+    /// `written`, `posted`, `already_posted` or `too_old`.
     pub status: String,
     /// The Markdown file's path in the lake.
     pub location: Option<String>,
@@ -136,7 +136,7 @@ pub struct AlertRow {
     pub baseline_rate: Option<f64>,
     /// `markdown` or `slack`.
     pub channel: String,
-    /// `posted`, `already_posted` or `cooldown`.
+    /// `posted`, `already_posted`, `cooldown` or `too_old`.
     pub status: String,
     /// The ticket's alert before this one.
     pub last_alerted: Option<String>,
@@ -173,15 +173,13 @@ impl AlertsReport {
 pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Result<AlertsReport> {
     // The day's tickets as the digest lists them; those of crossing patterns
     // (not faded) at or above the alert rate are due.
-    let due: Vec<TicketLine> = crate::content::day_tickets(lake, date)
+    let ctx = lake.session_context().await?;
+    let due: Vec<TicketLine> = crate::content::day_tickets(&ctx, date)
         .await?
         .into_iter()
         .filter(|t| t.action != "faded" && t.rate >= cfg.alert_rate)
         .collect();
-    let channel = match cfg.channel {
-        Channel::Markdown => "markdown",
-        Channel::Slack { .. } => "slack",
-    };
+    let channel = cfg.channel.name();
     let day = date.to_string();
     let mut rows = Vec::new();
     for t in due {
@@ -210,7 +208,7 @@ pub async fn post_alerts(lake: &Lake, date: NaiveDate, cfg: &NotifyConfig) -> Re
             ("already_posted", Some(s.sent_at))
         } else if recent.is_some() {
             ("cooldown", None)
-        } else if !cfg.recent(date) && channel == "slack" {
+        } else if !cfg.recent(date) && matches!(cfg.channel, Channel::Slack { .. }) {
             // Old news is not pushed; a Markdown alert is a file, no flood.
             ("too_old", None)
         } else {

@@ -64,8 +64,8 @@ impl Judges {
 impl JudgeSource for Judges {
     fn check(&self, params: &Params) -> Result<(), StageError> {
         let name = params.text("judge", "builtin");
-        let screen = judge_by_name("builtin", FrictionParams::default(), Vec::new())?;
         if uses_llm(&name) {
+            let screen = judge_by_name("builtin", FrictionParams::default(), Vec::new())?;
             Self::config(&name, params, screen)?;
         } else {
             judge_by_name(&name, FrictionParams::default(), Vec::new())?;

@@ -84,9 +84,10 @@ pub async fn run(lake: &str, args: Args) -> anyhow::Result<ExitCode> {
         ..FrictionParams::default()
     };
     let discovered = signals_discover::accepted(&lake).await?;
-    let llm = match args.judge.as_str() {
-        "openai" | "cascade" => Some(llm_config(&args, params.clone(), discovered.clone())?),
-        _ => None,
+    let llm = if signals_llm::uses_llm(&args.judge) {
+        Some(llm_config(&args, params.clone(), discovered.clone())?)
+    } else {
+        None
     };
     // The LLM judges' runs screen with the built-in judge; any other name is
     // looked up (and an unknown one named).
